@@ -3,7 +3,7 @@
 // Counter-based: element i of a draw depends only on (seed, offset + i), so the CPU and
 // the GPU produce the same numbers, and any thread can compute any slice.
 #include <array>
-#include <cmath>
+#include <math.h>
 #include <cstdint>
 
 #if defined(__CUDACC__)
@@ -58,7 +58,7 @@ struct Philox {
     std::uint32_t w[4];
     generate(seed, i, w);
     const double u1 = to_unit(w[0], w[1]), u2 = to_unit(w[2], w[3]);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return ::sqrt(-2.0 * ::log(u1)) * ::cos(6.283185307179586 * u2);
   }
 };
 
