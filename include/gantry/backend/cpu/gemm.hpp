@@ -1,0 +1,380 @@
+#pragma once
+// CPU matrix multiplication: a cache-blocked, packed GEMM (Goto/BLIS scheme) around a
+// register-tiled SIMD micro-kernel, threaded by splitting the output rows (or columns)
+// across gantry's pool. Eigen's own GEMM reaches about 70% of this machine's peak and its
+// threading does not help the tall, narrow products of convolutions, so gantry carries
+// its own. Each output element is summed in the same order whatever the thread count,
+// so results are bit-identical for 1, 2 or n threads.
+//
+//   ops::matmul(a, b, trans_a, trans_b)   2-D x 2-D, or 3-D x 3-D (batched, batch 1 broadcast)
+//   ops::bmm(a, b, trans_a, trans_b)      3-D x 3-D
+//   ops::gemm(M, N, K, A, B, C, ...)      raw strided GEMM, for other kernels
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "../../core/error.hpp"
+#include "../../core/parallel.hpp"
+#include "../../core/tensor.hpp"
+
+namespace gantry::ops {
+
+namespace gemm_detail {
+
+// One SIMD register of T and the handful of operations the micro-kernel needs, for the
+// widest vector unit the translation unit is compiled for (-march=native picks AVX-512 on
+// this project's machines). MR x NV registers of accumulators form the micro-tile.
+template <class T>
+struct Simd;
+
+#if defined(__AVX512F__)
+template <>
+struct Simd<float> {
+  using V = __m512;
+  static constexpr int lanes = 16, mr = 8, nv = 2;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+};
+template <>
+struct Simd<double> {
+  using V = __m512d;
+  static constexpr int lanes = 8, mr = 8, nv = 2;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const double* p) { return _mm512_loadu_pd(p); }
+  static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static V set1(double x) { return _mm512_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+template <>
+struct Simd<float> {
+  using V = __m256;
+  static constexpr int lanes = 8, mr = 6, nv = 2;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V set1(float x) { return _mm256_set1_ps(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+};
+template <>
+struct Simd<double> {
+  using V = __m256d;
+  static constexpr int lanes = 4, mr = 6, nv = 2;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const double* p) { return _mm256_loadu_pd(p); }
+  static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static V set1(double x) { return _mm256_set1_pd(x); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+};
+#else
+// Portable fallback: 16-byte GCC/Clang vectors (SSE2, NEON, ...), multiply-add unfused.
+template <class T>
+struct Simd {
+  typedef T V __attribute__((vector_size(16)));
+  static constexpr int lanes = 16 / sizeof(T), mr = 4, nv = 2;
+  static V zero() { return V{}; }
+  static V load(const T* p) {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+  }
+  static void store(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
+  static V set1(T x) { return V{} + x; }
+  static V fma(V a, V b, V c) { return a * b + c; }
+  static V add(V a, V b) { return a + b; }
+};
+#endif
+
+template <class T>
+struct Tile {
+  static constexpr int MR = Simd<T>::mr;
+  static constexpr int NR = Simd<T>::nv * Simd<T>::lanes;
+  // Cache blocking: an MR x KC sliver of packed A stays in L1, a KC x NC block of packed B
+  // in L2, an MC x KC block of packed A in L3.
+  static constexpr int64_t KC = sizeof(T) == 4 ? 256 : 192;
+  static constexpr int64_t NC = sizeof(T) == 4 ? 512 : 256;
+  static constexpr int64_t MC = 1024 / MR * MR;
+};
+
+// C[MR x NR] (+)= sum_k a[k*MR + r] * b[k*NR + c] over kc steps, for a full tile.
+template <class T>
+inline void micro_full(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t ldc, bool accumulate) {
+  using S = Simd<T>;
+  using V = typename S::V;
+  constexpr int MR = S::mr, NV = S::nv, L = S::lanes, NR = NV * L;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = S::zero();
+  for (int64_t k = 0; k < kc; ++k) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = S::load(b + v * L);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const V av = S::set1(a[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = S::fma(av, bv[v], acc[r][v]);
+    }
+    a += MR;
+    b += NR;
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* p = c + r * ldc + v * L;
+      S::store(p, accumulate ? S::add(acc[r][v], S::load(p)) : acc[r][v]);
+    }
+}
+
+// Edge tiles (m < MR or n < NR): compute the full tile into a buffer, copy the valid part.
+template <class T>
+inline void micro(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int m, int n, bool accumulate) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  if (m == MR && n == NR) {
+    micro_full(kc, a, b, c, ldc, accumulate);
+    return;
+  }
+  alignas(64) T tmp[MR * NR];
+  micro_full(kc, a, b, tmp, NR, false);
+  for (int r = 0; r < m; ++r)
+    for (int j = 0; j < n; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + tmp[r * NR + j] : tmp[r * NR + j];
+}
+
+// Packs rows [0, mc) x cols [0, kc) of A (element (i, k) at a[i*rs + k*cs]) into MR-row
+// panels, k-major inside a panel; rows past mc are zero.
+template <class T>
+inline void pack_a(const T* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, T* dst) {
+  constexpr int MR = Tile<T>::MR;
+  for (int64_t i = 0; i < mc; i += MR) {
+    const int m = static_cast<int>(std::min<int64_t>(MR, mc - i));
+    const T* src = a + i * rs;
+    if (cs == 1) {
+      // Rows are contiguous: read each row once, write it with stride MR.
+      for (int r = 0; r < m; ++r) {
+        const T* row = src + r * rs;
+        for (int64_t k = 0; k < kc; ++k) dst[k * MR + r] = row[k];
+      }
+      for (int r = m; r < MR; ++r)
+        for (int64_t k = 0; k < kc; ++k) dst[k * MR + r] = T(0);
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* col = src + k * cs;
+        for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < m ? col[r * rs] : T(0);
+      }
+    }
+    dst += kc * MR;
+  }
+}
+
+// Packs rows [0, kc) x cols [0, nc) of B (element (k, j) at b[k*rs + j*cs]) into NR-column
+// panels, k-major inside a panel; columns past nc are zero.
+template <class T>
+inline void pack_b(const T* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, T* dst) {
+  constexpr int NR = Tile<T>::NR;
+  for (int64_t j = 0; j < nc; j += NR) {
+    const int n = static_cast<int>(std::min<int64_t>(NR, nc - j));
+    const T* src = b + j * cs;
+    if (cs == 1) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* row = src + k * rs;
+        T* out = dst + k * NR;
+        for (int c = 0; c < n; ++c) out[c] = row[c];
+        for (int c = n; c < NR; ++c) out[c] = T(0);
+      }
+    } else {
+      // Columns are contiguous (B transposed): read each column once, write with stride NR.
+      for (int c = 0; c < n; ++c) {
+        const T* col = src + c * cs;
+        for (int64_t k = 0; k < kc; ++k) dst[k * NR + c] = col[k * rs];
+      }
+      for (int c = n; c < NR; ++c)
+        for (int64_t k = 0; k < kc; ++k) dst[k * NR + c] = T(0);
+    }
+    dst += kc * NR;
+  }
+}
+
+// Size of the K blocks: as even as possible, at most KC.
+template <class T>
+inline int64_t k_block(int64_t K) {
+  const int64_t nk = (K + Tile<T>::KC - 1) / Tile<T>::KC;
+  return nk ? (K + nk - 1) / nk : 0;
+}
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Scratch for the packed blocks, from the caching allocator (so repeated calls reuse it).
+template <class T>
+struct Scratch {
+  Tensor<T, cpu> a, b;
+  T* a_data(int64_t n) {
+    if (!a.defined() || a.numel() < n) a = Tensor<T, cpu>::empty(Shape{n});
+    return a.data();
+  }
+  T* b_data(int64_t n) {
+    if (!b.defined() || b.numel() < n) b = Tensor<T, cpu>::empty(Shape{n});
+    return b.data();
+  }
+};
+
+// Single-threaded blocked GEMM over C[M x N] (ldc), with packing delegated:
+//   pack_a(i0, mc, k0, kc, buf) -> const T* to MR-panels of A[i0:i0+mc, k0:k0+kc]
+//   pack_b(k0, kc, j0, nc, buf) -> const T* to NR-panels of B[k0:k0+kc, j0:j0+nc]
+// (a packer may ignore buf and return a pointer into data it packed earlier).
+// accumulate: C += A B, otherwise C = A B.
+template <class T, class PackA, class PackB>
+void gemm_blocked(int64_t M, int64_t N, int64_t K, PackA&& pack_a_fn, PackB&& pack_b_fn, T* c, int64_t ldc,
+                  bool accumulate, Scratch<T>& scratch) {
+  using Tl = Tile<T>;
+  constexpr int MR = Tl::MR, NR = Tl::NR;
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i) std::fill(c + i * ldc, c + i * ldc + N, T(0));
+    return;
+  }
+  const int64_t kcb = k_block<T>(K);
+  const int64_t mcb = std::min<int64_t>(round_up(M, MR), Tl::MC);
+  const int64_t ncb = std::min<int64_t>(round_up(N, NR), Tl::NC);
+  T* abuf = scratch.a_data(mcb * kcb);
+  T* bbuf = scratch.b_data(ncb * kcb);
+  for (int64_t i0 = 0; i0 < M; i0 += Tl::MC) {
+    const int64_t mc = std::min<int64_t>(Tl::MC, M - i0);
+    for (int64_t k0 = 0; k0 < K; k0 += kcb) {
+      const int64_t kc = std::min<int64_t>(kcb, K - k0);
+      const bool acc = accumulate || k0 > 0;
+      const T* ap = pack_a_fn(i0, mc, k0, kc, abuf);
+      for (int64_t j0 = 0; j0 < N; j0 += Tl::NC) {
+        const int64_t nc = std::min<int64_t>(Tl::NC, N - j0);
+        const T* bp = pack_b_fn(k0, kc, j0, nc, bbuf);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          const int m = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+            micro(kc, ap + ir * kc, bp + jr * kc, c + (i0 + ir) * ldc + j0 + jr, ldc, m, n, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace gemm_detail
+
+// Raw GEMM: C[M x N] (+)= A[M x K] B[K x N] with element (i, k) of A at a[i*rsa + k*csa],
+// (k, j) of B at b[k*rsb + j*csb] and C row-major with leading dimension ldc. Threads
+// split C's rows (or columns, when there are more column panels than row panels); pass
+// parallel = false from inside a task that is already parallel.
+template <class T>
+void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb,
+          int64_t csb, T* c, int64_t ldc, bool accumulate = false, bool parallel = true) {
+  using namespace gemm_detail;
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  if (M <= 0 || N <= 0) return;
+  auto run = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    Scratch<T> scratch;
+    gemm_blocked<T>(
+        i1 - i0, j1 - j0, K,
+        [&](int64_t i, int64_t mc, int64_t k, int64_t kc, T* buf) {
+          pack_a(a + (i0 + i) * rsa + k * csa, rsa, csa, mc, kc, buf);
+          return static_cast<const T*>(buf);
+        },
+        [&](int64_t k, int64_t kc, int64_t j, int64_t nc, T* buf) {
+          pack_b(b + k * rsb + (j0 + j) * csb, rsb, csb, kc, nc, buf);
+          return static_cast<const T*>(buf);
+        },
+        c + i0 * ldc + j0, ldc, accumulate, scratch);
+  };
+  const int64_t mt = (M + MR - 1) / MR, nt = (N + NR - 1) / NR;
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (!parallel || num_threads() == 1 || flops < 4e6) {
+    run(0, M, 0, N);
+  } else if (mt >= nt) {
+    parallel_for(0, mt, 1, [&](int64_t lo, int64_t hi) { run(lo * MR, std::min(hi * MR, M), 0, N); });
+  } else {
+    parallel_for(0, nt, 1, [&](int64_t lo, int64_t hi) { run(0, M, lo * NR, std::min(hi * NR, N)); });
+  }
+}
+
+namespace gemm_detail {
+
+inline void check_matmul_operands(const char* op, const Shape& a, const Shape& b, bool ta, bool tb, int rank) {
+  auto ranks_ok = [&] { return a.rank() == rank && b.rank() == rank; };
+  check<ShapeError>(ranks_ok(), op, ": shapes ", a.str(), " and ", b.str(), " must both have rank ", rank,
+                    rank == 3 ? " (batch, rows, cols)" : " (rows, cols)");
+  const int64_t ka = ta ? a.dim(-2) : a.dim(-1);
+  const int64_t kb = tb ? b.dim(-1) : b.dim(-2);
+  if (ka != kb)
+    fail<ShapeError>(op, ": shapes ", a.str(), (ta ? "^T" : ""), " and ", b.str(), (tb ? "^T" : ""),
+                     " do not match (inner dimensions ", ka, " vs ", kb, ")");
+  if (rank == 3 && a[0] != b[0] && a[0] != 1 && b[0] != 1)
+    fail<ShapeError>(op, ": shapes ", a.str(), " and ", b.str(), " have different batch sizes (", a[0], " vs ", b[0],
+                     "; one of them may be 1)");
+}
+
+}  // namespace gemm_detail
+
+// Batched product: a[B or 1, M, K] x b[B or 1, K, N] -> [B, M, N] (with transposes applied
+// to the last two axes of each operand). A batch of 1 is broadcast.
+template <class T>
+Tensor<T, cpu> bmm(const Tensor<T, cpu>& a, const Tensor<T, cpu>& b, bool trans_a = false, bool trans_b = false) {
+  gemm_detail::check_matmul_operands("bmm", a.shape(), b.shape(), trans_a, trans_b, 3);
+  const int64_t batch = std::max(a.dim(0), b.dim(0));
+  const int64_t M = trans_a ? a.dim(2) : a.dim(1), K = trans_a ? a.dim(1) : a.dim(2);
+  const int64_t N = trans_b ? b.dim(1) : b.dim(2);
+  Tensor<T, cpu> out(Shape{batch, M, N});
+  const int64_t sa = a.dim(0) == 1 ? 0 : a.dim(1) * a.dim(2), sb = b.dim(0) == 1 ? 0 : b.dim(1) * b.dim(2);
+  const int64_t lda = a.dim(2), ldb = b.dim(2);
+  const int64_t rsa = trans_a ? 1 : lda, csa = trans_a ? lda : 1;
+  const int64_t rsb = trans_b ? 1 : ldb, csb = trans_b ? ldb : 1;
+  const T* pa = a.data();
+  const T* pb = b.data();
+  T* pc = out.data();
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (batch >= num_threads() && flops * static_cast<double>(batch) >= 4e6) {
+    // Enough matrices: one thread per group of them, each GEMM single-threaded.
+    parallel_for(0, batch, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i)
+        gemm<T>(M, N, K, pa + i * sa, rsa, csa, pb + i * sb, rsb, csb, pc + i * M * N, N, false, false);
+    });
+  } else {
+    for (int64_t i = 0; i < batch; ++i)
+      gemm<T>(M, N, K, pa + i * sa, rsa, csa, pb + i * sb, rsb, csb, pc + i * M * N, N, false, true);
+  }
+  return out;
+}
+
+// Matrix product with optional transposes: a[M, K] x b[K, N] -> [M, N]. Rank-3 operands
+// are batched (see bmm).
+template <class T>
+Tensor<T, cpu> matmul(const Tensor<T, cpu>& a, const Tensor<T, cpu>& b, bool trans_a = false, bool trans_b = false) {
+  if (a.rank() == 3 && b.rank() == 3) return bmm(a, b, trans_a, trans_b);
+  check<ShapeError>(a.rank() == 2 && b.rank() == 2, "matmul: shapes ", a.shape().str(), " and ", b.shape().str(),
+                    " must both have rank 2 (rows, cols) or both rank 3 (batch, rows, cols)");
+  gemm_detail::check_matmul_operands("matmul", a.shape(), b.shape(), trans_a, trans_b, 2);
+  const int64_t M = trans_a ? a.dim(1) : a.dim(0), K = trans_a ? a.dim(0) : a.dim(1);
+  const int64_t N = trans_b ? b.dim(0) : b.dim(1);
+  Tensor<T, cpu> out(Shape{M, N});
+  const int64_t lda = a.dim(1), ldb = b.dim(1);
+  gemm<T>(M, N, K, a.data(), trans_a ? 1 : lda, trans_a ? lda : 1, b.data(), trans_b ? 1 : ldb, trans_b ? ldb : 1,
+          out.data(), N);
+  return out;
+}
+
+}  // namespace gantry::ops
