@@ -30,3 +30,17 @@ write_basic_package_version_file(
 install(FILES "${PROJECT_BINARY_DIR}/gantryConfig.cmake"
               "${PROJECT_BINARY_DIR}/gantryConfigVersion.cmake"
         DESTINATION "${GANTRY_INSTALL_CMAKEDIR}")
+
+# gantry::cuda (cmake/GantryCuda.cmake) in its own export set, so that a CPU-only
+# consumer needs no CUDA toolkit. Deferred to the end of the top-level directory,
+# so that it sees the target whatever the order of the blocks that define them.
+function(_gantry_install_cuda)
+  if(TARGET gantry_cuda)
+    set_target_properties(gantry_cuda PROPERTIES EXPORT_NAME cuda)
+    install(TARGETS gantry_cuda EXPORT gantryCudaTargets)
+    install(EXPORT gantryCudaTargets
+            NAMESPACE gantry::
+            DESTINATION "${GANTRY_INSTALL_CMAKEDIR}")
+  endif()
+endfunction()
+cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL _gantry_install_cuda)

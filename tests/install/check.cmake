@@ -1,10 +1,10 @@
 # ctest install_consumer: installs this build tree into a fresh prefix, then
 # configures, builds and runs tests/install/consumer against that prefix only.
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DCONFIG=...
-#         -DGENERATOR=... -DCXX_COMPILER=... -P check.cmake
+#         -DGENERATOR=... -DCXX_COMPILER=... -DWITH_CUDA=0|1 -P check.cmake
 cmake_minimum_required(VERSION 3.22)
 
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR CONFIG GENERATOR CXX_COMPILER)
+foreach(var BUILD_DIR SOURCE_DIR WORK_DIR CONFIG GENERATOR CXX_COMPILER WITH_CUDA)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "install_consumer: ${var} is not set")
   endif()
@@ -48,6 +48,10 @@ if(at EQUAL -1)
   message(FATAL_ERROR "install_consumer: gantry was not found in ${prefix}:\n${step_output}")
 endif()
 
+if(WITH_CUDA AND NOT step_output MATCHES "gantry::cuda found")
+  message(FATAL_ERROR "install_consumer: gantry was built with CUDA but gantry::cuda was not found:\n${step_output}")
+endif()
+
 run_step("build" ${CMAKE_COMMAND} --build "${consumer_build}" --config Release)
 
 find_program(consumer_exe consumer PATHS "${consumer_build}" "${consumer_build}/Release" NO_DEFAULT_PATH REQUIRED)
@@ -55,4 +59,13 @@ run_step("run" "${consumer_exe}")
 message("${step_output}")
 if(NOT step_output MATCHES "gantry consumer: shape \\[2, 3\\] trace 91 visited 6")
   message(FATAL_ERROR "install_consumer: unexpected output from the consumer")
+endif()
+
+if(WITH_CUDA)
+  find_program(cuda_exe consumer_cuda PATHS "${consumer_build}" "${consumer_build}/Release" NO_DEFAULT_PATH REQUIRED)
+  run_step("run consumer_cuda" "${cuda_exe}")
+  message("${step_output}")
+  if(NOT step_output MATCHES "gantry consumer_cuda: (no CUDA device|shape \\[2, 2\\] sum 10)")
+    message(FATAL_ERROR "install_consumer: unexpected output from consumer_cuda")
+  endif()
 endif()
