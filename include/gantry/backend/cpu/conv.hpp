@@ -18,17 +18,10 @@
 #include "../../core/error.hpp"
 #include "../../core/parallel.hpp"
 #include "../../core/tensor.hpp"
+#include "../conv_options.hpp"
 #include "gemm.hpp"
 
 namespace gantry::ops {
-
-// Stride and zero padding of a 2-D convolution (PyTorch's conv2d arguments; no dilation,
-// no groups). Conv2dOptions::same(s, p) sets both axes.
-struct Conv2dOptions {
-  int stride_h = 1, stride_w = 1;
-  int pad_h = 0, pad_w = 0;
-  static constexpr Conv2dOptions same(int stride, int pad) { return {stride, stride, pad, pad}; }
-};
 
 namespace conv_detail {
 
