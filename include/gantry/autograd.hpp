@@ -12,3 +12,5 @@
 #include "autograd/ops/layout.hpp"
 #include "autograd/ops/pad.hpp"
 #include "autograd/ops/pool.hpp"
+#include "autograd/ops/reduce_extra.hpp"
+#include "autograd/ops/softmax.hpp"

@@ -7,3 +7,5 @@
 #include "cpu/layout.hpp"
 #include "cpu/pad.hpp"
 #include "cpu/pool.hpp"
+#include "cpu/reduce_extra.hpp"
+#include "cpu/softmax.hpp"
