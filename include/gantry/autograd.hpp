@@ -14,3 +14,4 @@
 #include "autograd/ops/pool.hpp"
 #include "autograd/ops/reduce_extra.hpp"
 #include "autograd/ops/softmax.hpp"
+#include "autograd/ops/index.hpp"

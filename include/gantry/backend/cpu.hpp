@@ -9,3 +9,4 @@
 #include "cpu/pool.hpp"
 #include "cpu/reduce_extra.hpp"
 #include "cpu/softmax.hpp"
+#include "cpu/index.hpp"
