@@ -128,7 +128,7 @@ Tensor<T, cuda> unary(const Tensor<T, cuda>& a, F f) {
   if (n == 0) return out;
   cuda_detail::map_kernel<<<cuda_detail::grid_for(n), cuda_detail::block_size, 0, cuda_stream()>>>(a.data(), out.data(),
                                                                                                     n, f);
-  cuda_detail::check_launch("map_kernel");
+  cuda_detail::check_launch("unary");
   return out;
 }
 

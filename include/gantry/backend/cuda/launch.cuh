@@ -27,8 +27,8 @@ inline unsigned grid_for(int64_t n, int per_block = block_size) {
 inline void check_launch(const char* kernel) {
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess)
-    fail<CudaError>("CUDA error: launch of ", kernel, " failed: ", cudaGetErrorString(err), " (",
-                    cudaGetErrorName(err), ")");
+    fail<CudaError>("CUDA error: launch of ", kernel, " failed (or an earlier kernel faulted): ",
+                    cudaGetErrorString(err), " (", cudaGetErrorName(err), ")");
 }
 
 // Element offsets of N broadcast inputs at each position of the output (row-major,

@@ -176,8 +176,9 @@ __global__ void reduce_chunks_kernel(const double* __restrict__ partial, T* __re
 }
 
 // Sums `in` over `axes` (normalised) into a new tensor; fin turns each double sum into T.
+// `op` names the caller in error messages.
 template <class T, class Fin>
-Tensor<T, cuda> reduce(const Tensor<T, cuda>& in, const std::vector<int>& axes, bool keepdim, Fin fin) {
+Tensor<T, cuda> reduce(const char* op, const Tensor<T, cuda>& in, const std::vector<int>& axes, bool keepdim, Fin fin) {
   Tensor<T, cuda> out(reduced_shape(in.shape(), axes, keepdim));
   const int64_t n_out = out.numel();
   if (n_out == 0) return out;
@@ -201,11 +202,11 @@ Tensor<T, cuda> reduce(const Tensor<T, cuda>& in, const std::vector<int>& axes, 
       Tensor<double, cuda> partial(Shape{n_out * chunks});
       reduce_block_kernel<<<grid, block_size, 0, cuda_stream()>>>(src, dst, partial.data(), n_out, chunks, chunk_len,
                                                                   p, fin);
-      check_launch("reduce_block_kernel");
+      check_launch(op);
       reduce_chunks_kernel<<<grid_for(n_out), block_size, 0, cuda_stream()>>>(partial.data(), dst, n_out, chunks, fin);
     }
   }
-  check_launch("reduce");
+  check_launch(op);
   return out;
 }
 
@@ -217,7 +218,7 @@ namespace gantry::ops {
 template <class T>
 Tensor<T, cuda> sum(const Tensor<T, cuda>& x, std::vector<int> axes = {}, bool keepdim = false) {
   const auto ax = cuda_detail::reduce_axes(x.shape(), std::move(axes), "sum");
-  return cuda_detail::reduce(x, ax, keepdim, cuda_detail::SumFinish<T>{});
+  return cuda_detail::reduce("sum", x, ax, keepdim, cuda_detail::SumFinish<T>{});
 }
 
 template <class T>
@@ -225,7 +226,7 @@ Tensor<T, cuda> mean(const Tensor<T, cuda>& x, std::vector<int> axes = {}, bool 
   const auto ax = cuda_detail::reduce_axes(x.shape(), std::move(axes), "mean");
   int64_t n = 1;
   for (int a : ax) n *= x.dim(a);
-  return cuda_detail::reduce(x, ax, keepdim, cuda_detail::MeanFinish<T>{n});
+  return cuda_detail::reduce("mean", x, ax, keepdim, cuda_detail::MeanFinish<T>{n});
 }
 
 // Sums `x` down to `shape`, which `x`'s shape was broadcast from (the gradient of broadcasting).
