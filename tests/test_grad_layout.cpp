@@ -165,17 +165,24 @@ TEST_CASE("permute and transpose: forward values against naive loops") {
         {{2, 1, 4, 1, 3}, {4, 1, 3, 2, 0}},
         {{1, 1, 1}, {2, 0, 1}},
         {{2, 3, 1, 4, 5}, {0, 1, 4, 2, 3}},
-        {{37, 45}, {1, 0}},              // several tiles with ragged edges
+        {{37, 45}, {1, 0}},              // SIMD blocks with ragged edges
+        {{130, 67}, {1, 0}},             // several tiles
+        {{16, 16}, {1, 0}},              // whole blocks only
+        {{2, 24, 3, 17}, {0, 3, 2, 1}},
         {{3, 65, 33, 2}, {0, 2, 1, 3}},  // the innermost axis stays: contiguous runs
         {{4, 70, 40}, {0, 2, 1}},        // batched transpose across threads
         {{2, 6, 5, 7, 3, 2}, {5, 3, 1, 0, 4, 2}}};
-    for (const auto& [s, dims] : cases) {
+    for (const auto& c : cases) {
+      const Shape& s = c.first;
+      const std::vector<int>& dims = c.second;
       CAPTURE(s);
       auto x = randn<float>(s, gen);
       const auto y = ops::permute(x, dims);
       const auto want = naive_permute(x, dims);
       CHECK(y.shape() == want.shape());
       CHECK(y.to_vector() == want.to_vector());
+      auto xd = randn<double>(s, gen);
+      CHECK(ops::permute(xd, dims).to_vector() == naive_permute(xd, dims).to_vector());
     }
   }
   set_num_threads(2);

@@ -1,7 +1,8 @@
 #pragma once
 // Layout kernels: concat, slice and its adjoint slice_backward (a scatter into zeros),
 // permute. Copies go by contiguous runs wherever the layout allows; a permute that moves
-// the innermost axis runs as a tiled 2-D transpose so reads and writes stay in cache.
+// the innermost axis runs as a tiled 2-D transpose of SIMD blocks so reads and writes stay
+// in cache.
 // The shape rules (ops::detail::*_shape, slice_spec, permute_dims) do not depend on the
 // device, so every backend checks shapes with the same messages.
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include "../../core/parallel.hpp"
 #include "../../core/tensor.hpp"
@@ -238,6 +241,47 @@ inline PermutePlan permute_plan(const Shape& s, const std::vector<int>& dims) {
   return p;
 }
 
+// Eigen's packet types carry alignment attributes that GCC drops (harmlessly) when they
+// are template arguments, and GCC 12 flags the AVX-512 shuffle intrinsics inside
+// ptranspose as maybe-uninitialized (a false positive of its own headers).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+// dst[i * dst_stride + j] = src[i + j * src_stride] for i in [p0, p1), j in [q0, q1): a
+// transpose done in square blocks of one SIMD packet per row (Eigen's in-register
+// ptranspose), with a scalar loop for the ragged edges.
+template <class T>
+void transpose_tile(T* dst, const T* src, int64_t p0, int64_t p1, int64_t q0, int64_t q1, int64_t dst_stride,
+                    int64_t src_stride) {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  constexpr int64_t B = Eigen::internal::unpacket_traits<Packet>::size;
+  int64_t pb = p0, qb = q0;  // ends of the region covered by whole blocks
+  if constexpr (B > 1) {
+    pb = p0 + (p1 - p0) / B * B;
+    qb = q0 + (q1 - q0) / B * B;
+    for (int64_t i0 = p0; i0 < pb; i0 += B)
+      for (int64_t j0 = q0; j0 < qb; j0 += B) {
+        Eigen::internal::PacketBlock<Packet, B> blk;
+        for (int64_t j = 0; j < B; ++j)
+          blk.packet[j] = Eigen::internal::ploadu<Packet>(src + (j0 + j) * src_stride + i0);
+        Eigen::internal::ptranspose(blk);
+        for (int64_t i = 0; i < B; ++i) Eigen::internal::pstoreu(dst + (i0 + i) * dst_stride + j0, blk.packet[i]);
+      }
+  }
+  for (int64_t i = p0; i < p1; ++i) {
+    T* o = dst + i * dst_stride;
+    const T* s = src + i;
+    for (int64_t j = i < pb ? qb : q0; j < q1; ++j) o[j] = s[j * src_stride];
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 }  // namespace detail
 
 // Reorders axes: output axis k is input axis dims[k].
@@ -295,7 +339,7 @@ Tensor<T, cpu> permute(const Tensor<T, cpu>& x, const std::vector<int>& dims) {
       ostride.push_back(out_strides[static_cast<std::size_t>(k)]);
     }
   }
-  constexpr int64_t tile = 32;
+  constexpr int64_t tile = 64;
   const int64_t p_tiles = (np + tile - 1) / tile;
   const int64_t batches = out.numel() / (np * last);
   parallel_for(0, batches * p_tiles, std::max<int64_t>(1, detail::copy_grain / (tile * last)),
@@ -310,14 +354,9 @@ Tensor<T, cpu> permute(const Tensor<T, cpu>& x, const std::vector<int>& dims) {
                      ob += i * ostride[kk];
                    }
                    const int64_t p0 = (t % p_tiles) * tile, p1 = std::min(np, p0 + tile);
-                   for (int64_t q0 = 0; q0 < last; q0 += tile) {
-                     const int64_t q1 = std::min(last, q0 + tile);
-                     for (int64_t i = p0; i < p1; ++i) {
-                       T* o = dst + ob + i * out_p_stride;
-                       const T* s = src + ib + i;
-                       for (int64_t j = q0; j < q1; ++j) o[j] = s[j * q_stride];
-                     }
-                   }
+                   for (int64_t q0 = 0; q0 < last; q0 += tile)
+                     detail::transpose_tile(dst + ob, src + ib, p0, p1, q0, std::min(last, q0 + tile), out_p_stride,
+                                            q_stride);
                  }
                });
   return out;

@@ -55,66 +55,60 @@ inline Pool2d pool2d_backward_geometry(const Shape& grad_shape, const Shape& inp
   return g;
 }
 
-// Output columns [lo, hi) whose windows lie inside the row; the others need bounds checks.
-inline std::pair<int64_t, int64_t> interior(int64_t n, int64_t on, int64_t k, int64_t s, int64_t p) {
-  const int64_t lo = std::min(on, (p + s - 1) / s);
-  const int64_t hi = n + p - k < 0 ? lo : std::clamp((n + p - k) / s + 1, lo, on);
-  return {lo, hi};
+// Window sums go in two passes over a row buffer with p zeros on each side: the vertical
+// pass adds the window's input rows (contiguous), the horizontal pass sums k neighbours
+// with stride s (S: the stride as a compile-time constant, 0 when it is not). Neither
+// pass needs bounds checks, and both vectorise.
+
+// o[x] = scale * sum over kx of t[x * s + kx], x in [0, ow).
+template <int S, class T>
+void window_sum_row(T* o, const T* t, const Pool2d& g, T scale) {
+  const int64_t s = S ? S : g.s;
+  if (S == 2 && g.k == 2) {
+    for (int64_t x = 0; x < g.ow; ++x) o[x] = (t[2 * x] + t[2 * x + 1]) * scale;
+    return;
+  }
+  for (int64_t x = 0; x < g.ow; ++x) o[x] = t[x * s];
+  for (int64_t kx = 1; kx < g.k; ++kx)
+    for (int64_t x = 0; x < g.ow; ++x) o[x] += t[x * s + kx];
+  if (scale != T(1))
+    for (int64_t x = 0; x < g.ow; ++x) o[x] *= scale;
 }
 
-// acc[x] += sum over kx of row[x * s - p + kx], for all x in [0, ow). S is the stride when
-// known at compile time (0: use s).
+// The adjoint: t (zeroed, w + 2p wide) receives scale * v[x] at every x * s + kx.
 template <int S, class T>
-void window_sum_row(T* acc, const T* row, const Pool2d& g, int64_t xa, int64_t xb) {
+void window_scatter_row(T* t, const T* v, const Pool2d& g, T scale) {
   const int64_t s = S ? S : g.s;
-  for (int64_t kx = 0; kx < g.k; ++kx) {
-    const T* r = row + kx - g.p;
-    for (int64_t x = xa; x < xb; ++x) acc[x] += r[x * s];
+  if (S == 2 && g.k == 2) {
+    for (int64_t x = 0; x < g.ow; ++x) t[2 * x] = t[2 * x + 1] = v[x] * scale;
+    return;
   }
-  auto edge = [&](int64_t x) {
-    for (int64_t kx = 0; kx < g.k; ++kx) {
-      const int64_t ix = x * s - g.p + kx;
-      if (ix >= 0 && ix < g.w) acc[x] += row[ix];
-    }
-  };
-  for (int64_t x = 0; x < xa; ++x) edge(x);
-  for (int64_t x = xb; x < g.ow; ++x) edge(x);
+  for (int64_t kx = 0; kx < g.k; ++kx)
+    for (int64_t x = 0; x < g.ow; ++x) t[x * s + kx] += v[x] * scale;
 }
 
-// row[x * s - p + kx] += v[x] for every kx, x: the adjoint of window_sum_row.
-template <int S, class T>
-void window_scatter_row(T* row, const T* v, const Pool2d& g, int64_t xa, int64_t xb) {
-  const int64_t s = S ? S : g.s;
-  for (int64_t kx = 0; kx < g.k; ++kx) {
-    T* r = row + kx - g.p;
-    for (int64_t x = xa; x < xb; ++x) r[x * s] += v[x];
-  }
-  auto edge = [&](int64_t x) {
-    for (int64_t kx = 0; kx < g.k; ++kx) {
-      const int64_t ix = x * s - g.p + kx;
-      if (ix >= 0 && ix < g.w) row[ix] += v[x];
-    }
-  };
-  for (int64_t x = 0; x < xa; ++x) edge(x);
-  for (int64_t x = xb; x < g.ow; ++x) edge(x);
+// Input rows [ya, yb) of output row y's windows (never empty: padding <= kernel / 2).
+inline std::pair<int64_t, int64_t> window_rows(const Pool2d& g, int64_t y) {
+  const int64_t y0 = y * g.s - g.p;
+  return {std::max<int64_t>(y0, 0), std::min(y0 + g.k, g.h)};
 }
 
 // out = scale * (sum over each window), zero padding.
 template <int S, class T>
 void pool_sum_planes(const T* src, T* dst, const Pool2d& g, T scale) {
-  const auto [xa, xb] = interior(g.w, g.ow, g.k, g.s, g.p);
   parallel_for(0, g.planes, plane_grain(g.h * g.w), [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf(static_cast<std::size_t>(g.w + 2 * g.p), T(0));
+    T* mid = buf.data() + g.p;
     for (int64_t pl = lo; pl < hi; ++pl) {
       const T* in = src + pl * g.h * g.w;
       for (int64_t y = 0; y < g.oh; ++y) {
-        T* o = dst + (pl * g.oh + y) * g.ow;
-        std::fill(o, o + g.ow, T(0));
-        for (int64_t ky = 0; ky < g.k; ++ky) {
-          const int64_t iy = y * g.s - g.p + ky;
-          if (iy >= 0 && iy < g.h) window_sum_row<S>(o, in + iy * g.w, g, xa, xb);
+        const auto [ya, yb] = window_rows(g, y);
+        std::memcpy(mid, in + ya * g.w, static_cast<std::size_t>(g.w) * sizeof(T));
+        for (int64_t iy = ya + 1; iy < yb; ++iy) {
+          const T* r = in + iy * g.w;
+          for (int64_t x = 0; x < g.w; ++x) mid[x] += r[x];
         }
-        if (scale != T(1))
-          for (int64_t x = 0; x < g.ow; ++x) o[x] *= scale;
+        window_sum_row<S>(dst + (pl * g.oh + y) * g.ow, buf.data(), g, scale);
       }
     }
   });
@@ -124,18 +118,24 @@ void pool_sum_planes(const T* src, T* dst, const Pool2d& g, T scale) {
 // windows that contain it.
 template <int S, class T>
 void pool_scatter_planes(const T* src, T* dst, const Pool2d& g, T scale) {
-  const auto [xa, xb] = interior(g.w, g.ow, g.k, g.s, g.p);
+  // Windows that neither overlap nor pad write each input row once: assign, don't add.
+  const bool tiles = g.k == g.s && g.p == 0;
   parallel_for(0, g.planes, plane_grain(g.h * g.w), [&](int64_t lo, int64_t hi) {
-    std::vector<T> v(static_cast<std::size_t>(g.ow));
+    std::vector<T> buf(static_cast<std::size_t>(g.w + 2 * g.p));
+    T* mid = buf.data() + g.p;
     for (int64_t pl = lo; pl < hi; ++pl) {
       T* in = dst + pl * g.h * g.w;
-      std::fill(in, in + g.h * g.w, T(0));
+      if (tiles) std::fill(in + g.oh * g.k * g.w, in + g.h * g.w, T(0));  // rows past the last window
+      else std::fill(in, in + g.h * g.w, T(0));
       for (int64_t y = 0; y < g.oh; ++y) {
-        const T* gr = src + (pl * g.oh + y) * g.ow;
-        for (int64_t x = 0; x < g.ow; ++x) v[static_cast<std::size_t>(x)] = gr[x] * scale;
-        for (int64_t ky = 0; ky < g.k; ++ky) {
-          const int64_t iy = y * g.s - g.p + ky;
-          if (iy >= 0 && iy < g.h) window_scatter_row<S>(in + iy * g.w, v.data(), g, xa, xb);
+        std::fill(buf.begin(), buf.end(), T(0));
+        window_scatter_row<S>(buf.data(), src + (pl * g.oh + y) * g.ow, g, scale);
+        const auto [ya, yb] = window_rows(g, y);
+        for (int64_t iy = ya; iy < yb; ++iy) {
+          T* r = in + iy * g.w;
+          if (tiles) std::memcpy(r, mid, static_cast<std::size_t>(g.w) * sizeof(T));
+          else
+            for (int64_t x = 0; x < g.w; ++x) r[x] += mid[x];
         }
       }
     }
@@ -157,9 +157,57 @@ void pool_scatter(const T* src, T* dst, const Pool2d& g, T scale) {
   else pool_scatter_planes<0>(src, dst, g, scale);
 }
 
-// Position in the input plane of window offset `idx` (ky * k + kx) of output (y, x).
-inline int64_t window_position(const Pool2d& g, int64_t y, int64_t x, int64_t idx) {
-  return (y * g.s - g.p + idx / g.k) * g.w + (x * g.s - g.p + idx % g.k);
+// Window offset idx = ky * k + kx of output (y, x) sits at (y s - p) w + x s - p + offset[idx]
+// in the input plane (a table, so the scatter and gather need no division).
+struct WindowTable {
+  std::vector<int64_t> offset;
+  explicit WindowTable(const Pool2d& g) : offset(static_cast<std::size_t>(g.k * g.k)) {
+    for (int64_t i = 0; i < g.k * g.k; ++i) offset[static_cast<std::size_t>(i)] = (i / g.k) * g.w + i % g.k;
+  }
+  int64_t at(const Pool2d& g, int64_t y, int64_t x, int64_t idx) const {
+    return (y * g.s - g.p) * g.w + x * g.s - g.p + offset[static_cast<std::size_t>(idx)];
+  }
+};
+
+// Max pool of every plane: row by row, window offset (ky, kx) in order, all output columns
+// at once; a vectorised compare-and-blend keeps the first maximum (or the last NaN), which
+// is the element PyTorch's scan picks. S: the stride at compile time (0: g.s).
+template <int S, class T>
+void max_pool_planes(const T* src, T* dst, T* index, const Pool2d& g) {
+  const int64_t s = S ? S : g.s;
+  parallel_for(0, g.planes, plane_grain(g.h * g.w), [&](int64_t lo, int64_t hi) {
+    for (int64_t pl = lo; pl < hi; ++pl) {
+      const T* in = src + pl * g.h * g.w;
+      for (int64_t y = 0; y < g.oh; ++y) {
+        T* o = dst + (pl * g.oh + y) * g.ow;
+        T* id = index + (pl * g.oh + y) * g.ow;
+        const int64_t y0 = y * s - g.p;
+        const auto [ya, yb] = window_rows(g, y);
+        // Where nothing beats -inf the index stays at the window's first element in the plane.
+        for (int64_t x = 0; x < g.ow; ++x) {
+          o[x] = -std::numeric_limits<T>::infinity();
+          id[x] = static_cast<T>((ya - y0) * g.k + std::max<int64_t>(0, g.p - x * s));
+        }
+        for (int64_t iy = ya; iy < yb; ++iy) {
+          const T* r = in + iy * g.w;
+          for (int64_t kx = 0; kx < g.k; ++kx) {
+            const T at = static_cast<T>((iy - y0) * g.k + kx);
+            // Columns whose tap kx lands inside the row: 0 <= x * s - p + kx < w.
+            const int64_t xa = std::min(g.ow, (std::max<int64_t>(g.p - kx, 0) + s - 1) / s);
+            const int64_t last = g.w - 1 + g.p - kx;
+            const int64_t xb = last < 0 ? xa : std::clamp(last / s + 1, xa, g.ow);
+            const T* rr = r + kx - g.p;
+            for (int64_t x = xa; x < xb; ++x) {
+              const T v = rr[x * s];
+              const bool take = v > o[x] || v != v;
+              o[x] = take ? v : o[x];
+              id[x] = take ? at : id[x];
+            }
+          }
+        }
+      }
+    }
+  });
 }
 
 }  // namespace detail
@@ -237,35 +285,9 @@ std::pair<Tensor<T, cpu>, Tensor<T, cpu>> max_pool2d_with_index(const Tensor<T, 
                                                                int padding = 0) {
   const auto g = detail::pool2d_geometry(x.shape(), kernel, stride, padding, "max_pool2d");
   Tensor<T, cpu> out(g.out_shape), index(g.out_shape);
-  const T* src = x.data();
-  T* o = out.data();
-  T* id = index.data();
-  parallel_for(0, g.planes, detail::plane_grain(g.h * g.w), [&](int64_t lo, int64_t hi) {
-    for (int64_t pl = lo; pl < hi; ++pl) {
-      const T* in = src + pl * g.h * g.w;
-      for (int64_t y = 0; y < g.oh; ++y) {
-        const int64_t y0 = y * g.s - g.p, ya = std::max<int64_t>(y0, 0), yb = std::min(y0 + g.k, g.h);
-        for (int64_t x = 0; x < g.ow; ++x) {
-          const int64_t x0 = x * g.s - g.p, xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + g.k, g.w);
-          T best = -std::numeric_limits<T>::infinity();
-          int64_t at = (ya - y0) * g.k + (xa - x0);
-          for (int64_t iy = ya; iy < yb; ++iy) {
-            const T* r = in + iy * g.w;
-            for (int64_t ix = xa; ix < xb; ++ix) {
-              const T v = r[ix];
-              if (v > best || std::isnan(v)) {
-                best = v;
-                at = (iy - y0) * g.k + (ix - x0);
-              }
-            }
-          }
-          const int64_t q = (pl * g.oh + y) * g.ow + x;
-          o[q] = best;
-          id[q] = static_cast<T>(at);
-        }
-      }
-    }
-  });
+  if (g.s == 1) detail::max_pool_planes<1>(x.data(), out.data(), index.data(), g);
+  else if (g.s == 2) detail::max_pool_planes<2>(x.data(), out.data(), index.data(), g);
+  else detail::max_pool_planes<0>(x.data(), out.data(), index.data(), g);
   return {out, index};
 }
 
@@ -284,6 +306,7 @@ Tensor<T, cpu> max_pool2d_backward(const Tensor<T, cpu>& grad, const Tensor<T, c
   check<ShapeError>(index.shape() == grad.shape(), "max_pool2d_backward: index of shape ", index.shape().str(),
                     " does not match the gradient of shape ", grad.shape().str());
   auto out = Tensor<T, cpu>::zeros(input_shape);
+  const detail::WindowTable table(g);
   const T* gr = grad.data();
   const T* id = index.data();
   T* dst = out.data();
@@ -293,7 +316,7 @@ Tensor<T, cpu> max_pool2d_backward(const Tensor<T, cpu>& grad, const Tensor<T, c
       for (int64_t y = 0; y < g.oh; ++y)
         for (int64_t x = 0; x < g.ow; ++x) {
           const int64_t q = (pl * g.oh + y) * g.ow + x;
-          in[detail::window_position(g, y, x, static_cast<int64_t>(id[q]))] += gr[q];
+          in[table.at(g, y, x, static_cast<int64_t>(id[q]))] += gr[q];
         }
     }
   });
@@ -308,6 +331,7 @@ Tensor<T, cpu> max_pool2d_gather(const Tensor<T, cpu>& x, const Tensor<T, cpu>& 
   const auto g = detail::pool2d_backward_geometry(index.shape(), x.shape(), kernel, stride, padding,
                                                   "max_pool2d_gather", "index");
   Tensor<T, cpu> out(g.out_shape);
+  const detail::WindowTable table(g);
   const T* src = x.data();
   const T* id = index.data();
   T* o = out.data();
@@ -317,7 +341,7 @@ Tensor<T, cpu> max_pool2d_gather(const Tensor<T, cpu>& x, const Tensor<T, cpu>& 
       for (int64_t y = 0; y < g.oh; ++y)
         for (int64_t x = 0; x < g.ow; ++x) {
           const int64_t q = (pl * g.oh + y) * g.ow + x;
-          o[q] = in[detail::window_position(g, y, x, static_cast<int64_t>(id[q]))];
+          o[q] = in[table.at(g, y, x, static_cast<int64_t>(id[q]))];
         }
     }
   });
