@@ -33,13 +33,14 @@ inline std::string pad_str(int64_t l, int64_t r, int64_t t, int64_t b) {
 // The shape after padding the last two axes; negative amounts crop.
 inline Shape pad2d_shape(const Shape& s, int64_t l, int64_t r, int64_t t, int64_t b, const char* op) {
   check<ShapeError>(s.rank() >= 2, op, ": needs a tensor with at least 2 axes (..., H, W), found shape ", s.str());
+  const int64_t h = s[s.rank() - 2], w = s[s.rank() - 1];
+  // A negative amount removes that many rows or columns, which must exist on its side.
+  const bool fits = h + std::min<int64_t>(t, 0) + std::min<int64_t>(b, 0) >= 0 &&
+                    w + std::min<int64_t>(l, 0) + std::min<int64_t>(r, 0) >= 0;
+  check<ShapeError>(fits, op, ": padding ", pad_str(l, r, t, b), " crops more than shape ", s.str(), " has");
   Shape out = s;
-  out[s.rank() - 2] += t + b;
-  out[s.rank() - 1] += l + r;
-  check<ShapeError>(out[s.rank() - 2] >= 0 && out[s.rank() - 1] >= 0 && s[s.rank() - 2] + std::min<int64_t>(t, 0) >= 0 &&
-                        s[s.rank() - 2] + std::min<int64_t>(b, 0) >= 0 && s[s.rank() - 1] + std::min<int64_t>(l, 0) >= 0 &&
-                        s[s.rank() - 1] + std::min<int64_t>(r, 0) >= 0,
-                    op, ": padding ", pad_str(l, r, t, b), " crops more than shape ", s.str(), " has");
+  out[s.rank() - 2] = h + t + b;
+  out[s.rank() - 1] = w + l + r;
   return out;
 }
 
