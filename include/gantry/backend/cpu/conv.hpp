@@ -4,15 +4,17 @@
 // the GEMM's packing step reads the input image directly ("implicit im2col"), so each
 // element is written once, into the cache-sized packed block the micro-kernel uses.
 //
-//   forward      y[n]  = W[O, C*kh*kw] x col(x[n])            (per image, W packed once)
-//   input grad   dx[n] = col2im(W^T x gy[n])                    (scratch column block)
-//   weight grad  dW    = sum_n gy[n] x col(x[n])^T              (images folded into K)
+//   forward      y[n]  = W[O, C*kh*kw] x col(x[n])     per image, W packed once
+//   input grad   dx[n] = col2im(W^T x gy[n])             in channel blocks that stay in L2
+//   weight grad  dW    = sum_n gy[n] x col(x[n])^T       images folded into K; x is read
+//                                                        channels-last so col^T rows are runs
 //
 // Threads take whole images (batch >= threads) or, for small batches, parts of one
 // image's output; partial weight gradients are added in a fixed order, so results are
 // reproducible for a given thread count.
 #include <algorithm>
 #include <cstdint>
+#include <numeric>
 #include <vector>
 
 #include "../../core/error.hpp"
@@ -65,38 +67,93 @@ inline Geometry geometry(const char* op, const Shape& x, const Shape& w, const C
   return g;
 }
 
-// Values of im2col row (ci, ki, kj) at n consecutive output pixels starting at (oh, ow),
-// written to out[0], out[os], out[2*os], ...; pixels that fall in the padding are zero.
+// dst[t] = src[t] for t in [lo, hi) and 0 for the other t in [0, n); src is read only in
+// [lo, hi). With AVX-512 this is one masked load and store per vector (the masked-out
+// lanes are never touched), which matters: the packing of every convolution GEMM is
+// made of such short copies.
 template <class T>
-inline void gather(const T* x_img, const Geometry& g, int64_t ci, int64_t ki, int64_t kj, int64_t oh, int64_t ow,
-                   int64_t n, T* out, int64_t os) {
-  const T* plane = x_img + ci * g.H * g.W;
-  while (n > 0) {
-    const int64_t len = std::min(n, g.Wo - ow);
-    const int64_t ih = oh * g.sh - g.ph + ki;
-    int64_t lo = len, hi = len;  // valid pixels are [lo, hi) of this row segment
-    if (ih >= 0 && ih < g.H) {
-      const int64_t off = kj - g.pw;  // iw = (ow + t) * sw + off
-      if (g.sw == 1) {
-        lo = std::clamp<int64_t>(-off - ow, 0, len);
-        hi = std::clamp<int64_t>(g.W - off - ow, lo, len);
-      } else {
-        lo = std::clamp<int64_t>(ceil_div(-off, g.sw) - ow, 0, len);
-        hi = std::clamp<int64_t>(floor_div(g.W - 1 - off, g.sw) + 1 - ow, lo, len);
-      }
-      const T* src = plane + ih * g.W + ow * g.sw + off;
-      if (os == 1 && g.sw == 1) {
-        for (int64_t t = lo; t < hi; ++t) out[t] = src[t];
-      } else {
-        for (int64_t t = lo; t < hi; ++t) out[t * os] = src[t * g.sw];
-      }
+inline void copy_span(T* dst, const T* src, int64_t n, int64_t lo, int64_t hi) {
+#if defined(__AVX512F__)
+  constexpr int64_t L = 64 / sizeof(T);
+  for (int64_t t = 0; t < n; t += L) {
+    const int64_t m = std::min(L, n - t);
+    const int64_t a = std::clamp<int64_t>(lo - t, 0, m), b = std::clamp<int64_t>(hi - t, a, m);
+    const unsigned load = ((1u << b) - 1u) & ~((1u << a) - 1u), store = (1u << m) - 1u;
+    if constexpr (sizeof(T) == 4) {
+      _mm512_mask_storeu_ps(dst + t, static_cast<__mmask16>(store),
+                            _mm512_maskz_loadu_ps(static_cast<__mmask16>(load), src + t));
+    } else {
+      _mm512_mask_storeu_pd(dst + t, static_cast<__mmask8>(store),
+                            _mm512_maskz_loadu_pd(static_cast<__mmask8>(load), src + t));
     }
-    for (int64_t t = 0; t < lo; ++t) out[t * os] = T(0);
-    for (int64_t t = hi; t < len; ++t) out[t * os] = T(0);
-    out += len * os;
-    n -= len;
+  }
+#else
+  lo = std::clamp<int64_t>(lo, 0, n);
+  hi = std::clamp<int64_t>(hi, lo, n);
+  for (int64_t t = 0; t < lo; ++t) dst[t] = T(0);
+  for (int64_t t = lo; t < hi; ++t) dst[t] = src[t];
+  for (int64_t t = hi; t < n; ++t) dst[t] = T(0);
+#endif
+}
+
+inline void zero_span(float* dst, int64_t n) { std::fill(dst, dst + n, 0.0f); }
+inline void zero_span(double* dst, int64_t n) { std::fill(dst, dst + n, 0.0); }
+
+// Output pixels [t, t + len) of one output row within a packed panel, and their position.
+struct Segment {
+  int64_t oh, ow, len, at;
+};
+
+// Splits the output pixels [p, p + n) into row segments; returns their count.
+inline int segments(const Geometry& g, int64_t p, int64_t n, Segment* out) {
+  int count = 0;
+  int64_t oh = p / g.Wo, ow = p % g.Wo, at = 0;
+  while (at < n) {
+    const int64_t len = std::min(n - at, g.Wo - ow);
+    out[count++] = {oh, ow, len, at};
+    at += len;
     ow = 0;
     ++oh;
+  }
+  return count;
+}
+
+// Valid output columns [lo, hi) of a row segment starting at ow for kernel column kj: those
+// whose input column iw = ow'*sw - pw + kj lies in [0, W).
+inline void valid_columns(const Geometry& g, int64_t ow, int64_t len, int64_t kj, int64_t& lo, int64_t& hi) {
+  const int64_t off = kj - g.pw;
+  if (g.sw == 1) {
+    lo = std::clamp<int64_t>(-off - ow, 0, len);
+    hi = std::clamp<int64_t>(g.W - off - ow, lo, len);
+  } else {
+    lo = std::clamp<int64_t>(ceil_div(-off, g.sw) - ow, 0, len);
+    hi = std::clamp<int64_t>(floor_div(g.W - 1 - off, g.sw) + 1 - ow, lo, len);
+  }
+}
+
+// Row (ci, ki, kj) of the im2col matrix at the pixels of the given segments, into out[0, n).
+template <class T>
+inline void gather_row(const T* x_img, const Geometry& g, int64_t ci, int64_t ki, int64_t kj, const Segment* segs,
+                       int nsegs, T* out) {
+  const T* plane = x_img + ci * g.H * g.W;
+  for (int s = 0; s < nsegs; ++s) {
+    const Segment& sg = segs[s];
+    T* dst = out + sg.at;
+    const int64_t ih = sg.oh * g.sh - g.ph + ki;
+    if (ih < 0 || ih >= g.H) {
+      zero_span(dst, sg.len);
+      continue;
+    }
+    int64_t lo, hi;
+    valid_columns(g, sg.ow, sg.len, kj, lo, hi);
+    const T* src = plane + ih * g.W + sg.ow * g.sw + (kj - g.pw);
+    if (g.sw == 1) {
+      copy_span(dst, src, sg.len, lo, hi);
+    } else {
+      for (int64_t t = 0; t < lo; ++t) dst[t] = T(0);
+      for (int64_t t = lo; t < hi; ++t) dst[t] = src[t * g.sw];
+      for (int64_t t = hi; t < sg.len; ++t) dst[t] = T(0);
+    }
   }
 }
 
@@ -156,26 +213,32 @@ void parallel_aligned(int64_t n, int64_t align, F&& fn) {
   parallel_for(0, units, 1, [&](int64_t lo, int64_t hi) { fn(lo * align, std::min(hi * align, n)); });
 }
 
-// y[n][:, p0:p1] = W x col(x[n])[:, p0:p1] for output pixels [p0, p1).
+// y[n][:, p0:p1] = W x col(x[n])[:, p0:p1] for images [n0, n1) and output pixels [p0, p1),
+// as one GEMM whose columns are (image, pixel). Several images share a GEMM only when
+// p1 - p0 is a multiple of NR (a micro-tile never straddles two images); on small images
+// this keeps W's packed slivers in use for more columns per pass.
 template <class T>
-void forward_image(const Geometry& g, const PrepackedA<T>& wp, const T* x_img, T* y_img, int64_t p0, int64_t p1,
-                   gemm_detail::Scratch<T>& scratch) {
+void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y, int64_t n0, int64_t n1, int64_t p0,
+                    int64_t p1, gemm_detail::Scratch<T>& scratch) {
   using namespace gemm_detail;
   constexpr int NR = Tile<T>::NR;
-  const int64_t kk = g.kh * g.kw;
-  gemm_blocked<T>(
-      g.O, p1 - p0, g.ckk(),
+  const int64_t kk = g.kh * g.kw, hw = g.out_hw(), span = p1 - p0;
+  const int64_t x_stride = g.C * g.in_hw(), y_stride = g.O * hw;
+  gemm_blocked_at<T>(
+      g.O, (n1 - n0) * span, g.ckk(),
       [&](int64_t i0, int64_t, int64_t k0, int64_t kc, T*) { return wp.at(0, i0, k0, kc); },
       [&](int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* buf) {
+        Segment segs[NR];
         for (int64_t jp = 0; jp < nc; jp += NR) {
-          const int64_t n = std::min<int64_t>(NR, nc - jp), p = p0 + j0 + jp;
-          const int64_t oh = p / g.Wo, ow = p % g.Wo;
+          const int64_t n = std::min<int64_t>(NR, nc - jp), j = j0 + jp;
+          const T* x_img = x + (n0 + j / span) * x_stride;
+          const int nsegs = segments(g, p0 + j % span, n, segs);
           T* d = buf + jp * kc;
           int64_t ci = k0 / kk, ki = (k0 % kk) / g.kw, kj = k0 % g.kw;
           for (int64_t k = 0; k < kc; ++k) {
             T* row = d + k * NR;
-            gather(x_img, g, ci, ki, kj, oh, ow, n, row, 1);
-            for (int64_t c = n; c < NR; ++c) row[c] = T(0);
+            gather_row(x_img, g, ci, ki, kj, segs, nsegs, row);
+            if (n < NR) zero_span(row + n, NR - n);
             if (++kj == g.kw) {
               kj = 0;
               if (++ki == g.kh) ki = 0, ++ci;
@@ -184,12 +247,22 @@ void forward_image(const Geometry& g, const PrepackedA<T>& wp, const T* x_img, T
         }
         return static_cast<const T*>(buf);
       },
-      y_img + p0, g.out_hw(), false, scratch);
+      [&](int64_t i, int64_t j) { return y + (n0 + j / span) * y_stride + i * hw + p0 + j % span; }, hw, false,
+      scratch);
 }
 
-// col[ckk rows i0..i1, pixels p0..p1] = W^T x gy[n] for one image (col has out_hw columns).
+// Images per forward GEMM: enough for about 512 columns when the image is small.
 template <class T>
-void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy_img, T* col, int64_t i0, int64_t i1,
+int64_t images_per_gemm(const Geometry& g) {
+  const int64_t hw = g.out_hw();
+  if (hw == 0 || hw % gemm_detail::Tile<T>::NR != 0) return 1;
+  return std::max<int64_t>(1, 512 / hw);
+}
+
+// Rows [i0, i1) of W^T x gy[n] (the column gradient, ckk x out_hw) at pixels [p0, p1),
+// written to out with row i0 at out[0] and leading dimension out_hw.
+template <class T>
+void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy_img, T* out, int64_t i0, int64_t i1,
                         int64_t p0, int64_t p1, gemm_detail::Scratch<T>& scratch) {
   using namespace gemm_detail;
   const int64_t hw = g.out_hw();
@@ -200,108 +273,185 @@ void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy
         pack_b(gy_img + k0 * hw + p0 + j0, hw, int64_t{1}, kc, nc, buf);
         return static_cast<const T*>(buf);
       },
-      col + i0 * hw + p0, hw, false, scratch);
+      out + p0, hw, false, scratch);
 }
 
-// dW[o0:o1, :] (+)= sum over images [n0, n1) of gy[n][o0:o1] x col(x[n])^T. The images'
-// pixels form one long K axis, so the accumulator tile stays in registers across images.
+// Adds the column gradient of channels [c0, c1) (col holds their kh*kw rows each, first
+// row of channel c0 at col[0]) into the input-gradient image.
 template <class T>
-void weight_grad_rows(const Geometry& g, const T* x, const T* gy, int64_t n0, int64_t n1, int64_t o0, int64_t o1,
-                      T* dw, bool accumulate, gemm_detail::Scratch<T>& scratch) {
-  using namespace gemm_detail;
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
-  const int64_t hw = g.out_hw(), kk = g.kh * g.kw, ckk = g.ckk();
-  const int64_t x_stride = g.C * g.in_hw(), gy_stride = g.O * hw;
-  // Calls fn(image, first pixel, count, offset in the block) for the pieces of [k0, k0+kc).
-  auto pieces = [&](int64_t k0, int64_t kc, auto&& fn) {
-    for (int64_t k = k0; k < k0 + kc;) {
-      const int64_t n = n0 + k / hw, p = k % hw, len = std::min(hw - p, k0 + kc - k);
-      fn(n, p, len, k - k0);
-      k += len;
-    }
-  };
-  gemm_blocked<T>(
-      o1 - o0, ckk, (n1 - n0) * hw,
-      [&](int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* buf) {
-        for (int64_t i = 0; i < mc; i += MR) {
-          const int m = static_cast<int>(std::min<int64_t>(MR, mc - i));
-          T* d = buf + i * kc;
-          pieces(k0, kc, [&](int64_t n, int64_t p, int64_t len, int64_t at) {
-            for (int r = 0; r < MR; ++r) {
-              T* out = d + at * MR + r;
-              if (r < m) {
-                const T* src = gy + n * gy_stride + (o0 + i0 + i + r) * hw + p;
-                for (int64_t t = 0; t < len; ++t) out[t * MR] = src[t];
-              } else {
-                for (int64_t t = 0; t < len; ++t) out[t * MR] = T(0);
-              }
-            }
-          });
-        }
-        return static_cast<const T*>(buf);
-      },
-      [&](int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* buf) {
-        for (int64_t jp = 0; jp < nc; jp += NR) {
-          const int64_t n = std::min<int64_t>(NR, nc - jp);
-          T* d = buf + jp * kc;
-          for (int64_t c = 0; c < NR; ++c) {
-            if (c >= n) {
-              for (int64_t k = 0; k < kc; ++k) d[k * NR + c] = T(0);
-              continue;
-            }
-            const int64_t j = j0 + jp + c, ci = j / kk, ki = (j % kk) / g.kw, kj = j % g.kw;
-            pieces(k0, kc, [&](int64_t img, int64_t p, int64_t len, int64_t at) {
-              gather(x + img * x_stride, g, ci, ki, kj, p / g.Wo, p % g.Wo, len, d + at * NR + c, NR);
-            });
-          }
-        }
-        return static_cast<const T*>(buf);
-      },
-      dw + o0 * ckk, ckk, accumulate, scratch);
+void col2im(const Geometry& g, const T* col, T* dx_img, int64_t c0, int64_t c1) {
+  const int64_t hw = g.out_hw();
+  for (int64_t ci = c0; ci < c1; ++ci)
+    for (int64_t ki = 0; ki < g.kh; ++ki)
+      for (int64_t kj = 0; kj < g.kw; ++kj)
+        scatter_row(col + (((ci - c0) * g.kh + ki) * g.kw + kj) * hw, g, ci, ki, kj, dx_img);
+}
+
+// Channels per block of the input gradient: the block's kh*kw*channels rows start on a
+// micro-tile boundary (so the pre-packed W^T can be sliced) and its column gradient is a
+// few hundred KB, so col2im reads it from L2 right after the GEMM wrote it.
+template <class T>
+void channel_blocks(const Geometry& g, int64_t& unit, int64_t& block) {
+  constexpr int64_t MR = gemm_detail::Tile<T>::MR;
+  const int64_t kk = g.kh * g.kw;
+  unit = MR / std::gcd(kk, MR);
+  const int64_t rows_target = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(g.out_hw(), 1));
+  block = unit * std::max<int64_t>(1, std::min(rows_target, int64_t{256}) / (unit * kk));
+}
+
+// Input gradient of channels [c0, c1) of one image, block by block (dx_img zeroed before).
+template <class T>
+void input_grad_channels(const Geometry& g, const PrepackedA<T>& wtp, const T* gy_img, T* dx_img, int64_t c0,
+                         int64_t c1, int64_t block, Tensor<T, cpu>& col, gemm_detail::Scratch<T>& scratch) {
+  const int64_t kk = g.kh * g.kw, hw = g.out_hw();
+  const int64_t need = std::min(block, c1 - c0) * kk * hw;
+  if (!col.defined() || col.numel() < need) col = Tensor<T, cpu>(Shape{need});
+  for (int64_t b0 = c0; b0 < c1; b0 += block) {
+    const int64_t b1 = std::min(c1, b0 + block);
+    input_grad_columns(g, wtp, gy_img, col.data(), b0 * kk, b1 * kk, 0, hw, scratch);
+    col2im(g, col.data(), dx_img, b0, b1);
+  }
 }
 
 // dx = col2im(W^T gy) for input gradients and transposed convolutions; dx is [N, C, H, W].
 template <class T>
 void input_grad(const Geometry& g, const T* w, const T* gy, T* dx) {
   using namespace gemm_detail;
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  constexpr int NR = Tile<T>::NR;
   const int64_t hw = g.out_hw(), ckk = g.ckk();
   const int64_t x_stride = g.C * g.in_hw(), gy_stride = g.O * hw;
   std::fill(dx, dx + g.N * x_stride, T(0));
   if (g.N == 0 || ckk == 0 || hw == 0) return;
-  const PrepackedA<T> wtp(w, 1, ckk, ckk, g.O);  // A = W^T: element (ckk, o) at w[o*ckk + ckk]
-  auto col2im = [&](const T* col, T* dx_img, int64_t c0, int64_t c1) {
-    for (int64_t ci = c0; ci < c1; ++ci)
-      for (int64_t ki = 0; ki < g.kh; ++ki)
-        for (int64_t kj = 0; kj < g.kw; ++kj) scatter_row(col + ((ci * g.kh + ki) * g.kw + kj) * hw, g, ci, ki, kj, dx_img);
-  };
+  const PrepackedA<T> wtp(w, 1, ckk, ckk, g.O);  // A = W^T: element (r, o) at w[o*ckk + r]
+  int64_t unit, block;
+  channel_blocks<T>(g, unit, block);
   if (g.N >= num_threads()) {
     parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
       Scratch<T> scratch;
-      Tensor<T, cpu> col(Shape{ckk * hw});
-      for (int64_t n = lo; n < hi; ++n) {
-        input_grad_columns(g, wtp, gy + n * gy_stride, col.data(), 0, ckk, 0, hw, scratch);
-        col2im(col.data(), dx + n * x_stride, 0, g.C);
-      }
+      Tensor<T, cpu> col;
+      for (int64_t n = lo; n < hi; ++n)
+        input_grad_channels(g, wtp, gy + n * gy_stride, dx + n * x_stride, 0, g.C, block, col, scratch);
     });
-  } else {
-    Tensor<T, cpu> col(Shape{ckk * hw});
-    const bool by_rows = (ckk + MR - 1) / MR >= (hw + NR - 1) / NR;
-    for (int64_t n = 0; n < g.N; ++n) {
-      if (by_rows) {
-        parallel_aligned(ckk, MR, [&](int64_t i0, int64_t i1) {
-          Scratch<T> scratch;
-          input_grad_columns(g, wtp, gy + n * gy_stride, col.data(), i0, i1, 0, hw, scratch);
-        });
-      } else {
-        parallel_aligned(hw, NR, [&](int64_t p0, int64_t p1) {
-          Scratch<T> scratch;
-          input_grad_columns(g, wtp, gy + n * gy_stride, col.data(), 0, ckk, p0, p1, scratch);
-        });
-      }
-      parallel_for(0, g.C, 1, [&](int64_t c0, int64_t c1) { col2im(col.data(), dx + n * x_stride, c0, c1); });
+    return;
+  }
+  const int64_t units = (g.C + unit - 1) / unit;
+  for (int64_t n = 0; n < g.N; ++n) {
+    if (units >= num_threads()) {
+      // Threads take disjoint channel ranges: their GEMM rows and col2im targets are disjoint.
+      parallel_for(0, units, 1, [&](int64_t lo, int64_t hi) {
+        Scratch<T> scratch;
+        Tensor<T, cpu> col;
+        input_grad_channels(g, wtp, gy + n * gy_stride, dx + n * x_stride, lo * unit, std::min(hi * unit, g.C), block,
+                            col, scratch);
+      });
+    } else {
+      // Few channels: threads split the pixels of the whole column gradient, then the channels.
+      Tensor<T, cpu> col(Shape{ckk * hw});
+      parallel_aligned(hw, NR, [&](int64_t p0, int64_t p1) {
+        Scratch<T> scratch;
+        input_grad_columns(g, wtp, gy + n * gy_stride, col.data(), 0, ckk, p0, p1, scratch);
+      });
+      parallel_for(0, g.C, 1, [&](int64_t c0, int64_t c1) {
+        col2im(g, col.data() + c0 * g.kh * g.kw * hw, dx + n * x_stride, c0, c1);
+      });
     }
   }
+}
+
+// Images [n0, n1) of x in channels-last order ([n][h][w][c]): a row of the transposed
+// im2col matrix (one pixel; consecutive (ki, kj, ci)) is then made of contiguous runs.
+template <class T>
+void to_channels_last(const Geometry& g, const T* x, int64_t n0, int64_t n1, T* out) {
+  const int64_t hw = g.in_hw(), C = g.C;
+  for (int64_t n = n0; n < n1; ++n) {
+    const T* src = x + n * C * hw;
+    T* dst = out + (n - n0) * C * hw;
+    constexpr int64_t B = 16;  // 16 x 16 tiles keep both sides in cache lines
+    for (int64_t c0 = 0; c0 < C; c0 += B)
+      for (int64_t p0 = 0; p0 < hw; p0 += B) {
+        const int64_t c1 = std::min(C, c0 + B), p1 = std::min(hw, p0 + B);
+        for (int64_t c = c0; c < c1; ++c)
+          for (int64_t p = p0; p < p1; ++p) dst[p * C + c] = src[c * hw + p];
+      }
+  }
+}
+
+// dWp[o0:o1, :] (+)= sum over images [n0, n1) of gy[n][o0:o1] x col(x[n])^T, with the
+// columns of dWp in (ki, kj, ci) order; xcl holds images [n0, n1) channels-last. The
+// images' pixels form one long K axis, so accumulators stay in registers across images.
+template <class T>
+void weight_grad_rows(const Geometry& g, const T* xcl, const T* gy, int64_t n0, int64_t n1, int64_t o0, int64_t o1,
+                      T* dwp, gemm_detail::Scratch<T>& scratch) {
+  using namespace gemm_detail;
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  const int64_t hw = g.out_hw(), ckk = g.ckk(), kwc = g.kw * g.C, img_stride = g.C * g.in_hw();
+  const int64_t gy_stride = g.O * hw;
+  gemm_blocked<T>(
+      o1 - o0, ckk, (n1 - n0) * hw,
+      [&](int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* buf) {
+        // A = gy rows, K = (image, pixel): transpose MR rows at a time.
+        for (int64_t i = 0; i < mc; i += MR) {
+          const int m = static_cast<int>(std::min<int64_t>(MR, mc - i));
+          T* d = buf + i * kc;
+          for (int64_t k = k0; k < k0 + kc;) {
+            const int64_t n = n0 + k / hw, p = k % hw, len = std::min(hw - p, k0 + kc - k);
+            T* out = d + (k - k0) * MR;
+            for (int r = 0; r < MR; ++r) {
+              if (r < m) {
+                const T* src = gy + n * gy_stride + (o0 + i0 + i + r) * hw + p;
+                for (int64_t t = 0; t < len; ++t) out[t * MR + r] = src[t];
+              } else {
+                for (int64_t t = 0; t < len; ++t) out[t * MR + r] = T(0);
+              }
+            }
+            k += len;
+          }
+        }
+        return static_cast<const T*>(buf);
+      },
+      [&](int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* buf) {
+        // B = col^T: row k is pixel k, columns (ki, kj, ci); runs of equal ki are contiguous
+        // in the channels-last image.
+        struct Run {
+          int64_t ki, r0, len, at;
+        };
+        Run runs[NR];
+        for (int64_t jp = 0; jp < nc; jp += NR) {
+          const int64_t n = std::min<int64_t>(NR, nc - jp);
+          int nruns = 0;
+          for (int64_t at = 0; at < n;) {
+            const int64_t j = j0 + jp + at, ki = j / kwc, r0 = j - ki * kwc, len = std::min(n - at, kwc - r0);
+            runs[nruns++] = {ki, r0, len, at};
+            at += len;
+          }
+          T* d = buf + jp * kc;
+          int64_t img = k0 / hw, p = k0 % hw, oh = p / g.Wo, ow = p % g.Wo;
+          for (int64_t k = 0; k < kc; ++k) {
+            T* row = d + k * NR;
+            const T* xi = xcl + img * img_stride;
+            const int64_t iw0 = ow * g.sw - g.pw;
+            const int64_t kj_lo = std::max<int64_t>(0, -iw0), kj_hi = std::min<int64_t>(g.kw, g.W - iw0);
+            for (int r = 0; r < nruns; ++r) {
+              const Run& run = runs[r];
+              const int64_t ih = oh * g.sh - g.ph + run.ki;
+              if (ih < 0 || ih >= g.H || kj_hi <= kj_lo) {
+                zero_span(row + run.at, run.len);
+                continue;
+              }
+              const int64_t lo = std::clamp<int64_t>(kj_lo * g.C - run.r0, 0, run.len);
+              const int64_t hi = std::clamp<int64_t>(kj_hi * g.C - run.r0, lo, run.len);
+              copy_span(row + run.at, xi + (ih * g.W + iw0) * g.C + run.r0, run.len, lo, hi);
+            }
+            if (n < NR) zero_span(row + n, NR - n);
+            if (++ow == g.Wo) {
+              ow = 0;
+              if (++oh == g.Ho) oh = 0, ++img;
+            }
+          }
+        }
+        return static_cast<const T*>(buf);
+      },
+      dwp + o0 * ckk, ckk, false, scratch);
 }
 
 template <class T>
@@ -336,21 +486,22 @@ Tensor<T, cpu> conv2d(const Tensor<T, cpu>& x, const Tensor<T, cpu>& w, const Te
   const Geometry g = geometry("conv2d", x.shape(), w.shape(), opts);
   check_bias("conv2d", bias, g.O, w.shape());
   Tensor<T, cpu> y(Shape{g.N, g.O, g.Ho, g.Wo});
-  const int64_t hw = g.out_hw(), x_stride = g.C * g.in_hw(), y_stride = g.O * hw;
+  const int64_t hw = g.out_hw();
   if (y.numel() == 0) return y;
   const PrepackedA<T> wp(w.data(), g.ckk(), 1, g.O, g.ckk());
   const T* xp = x.data();
   T* yp = y.data();
   if (g.N >= num_threads()) {
+    const int64_t group = images_per_gemm<T>(g);
     parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
       Scratch<T> scratch;
-      for (int64_t n = lo; n < hi; ++n) forward_image(g, wp, xp + n * x_stride, yp + n * y_stride, 0, hw, scratch);
+      for (int64_t n = lo; n < hi; n += group) forward_images(g, wp, xp, yp, n, std::min(hi, n + group), 0, hw, scratch);
     });
   } else {
     for (int64_t n = 0; n < g.N; ++n)
       parallel_aligned(hw, Tile<T>::NR, [&](int64_t p0, int64_t p1) {
         Scratch<T> scratch;
-        forward_image(g, wp, xp + n * x_stride, yp + n * y_stride, p0, p1, scratch);
+        forward_images(g, wp, xp, yp, n, n + 1, p0, p1, scratch);
       });
   }
   add_bias(bias, g.N, g.O, hw, yp);
@@ -385,33 +536,42 @@ Tensor<T, cpu> conv2d_weight_grad(const Tensor<T, cpu>& x, const Tensor<T, cpu>&
                     " but input ", x.shape().str(), " and weight_shape ", weight_shape.str(),
                     " give outputs of shape ", expect.str());
   Tensor<T, cpu> dw(weight_shape);
-  const int64_t ckk = g.ckk(), wn = g.O * ckk;
+  const int64_t ckk = g.ckk(), wn = g.O * ckk, kk = g.kh * g.kw;
   if (wn == 0) return dw;
-  const int threads = num_threads();
-  if (g.N >= threads && threads > 1) {
+  const int64_t img = g.C * g.in_hw();
+  Tensor<T, cpu> xcl(Shape{std::max<int64_t>(g.N * img, 1)});
+  parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) { to_channels_last(g, x.data(), lo, hi, xcl.data() + lo * img); });
+  // parts[t] holds thread t's sum with columns in (ki, kj, ci) order.
+  const int threads = g.N >= num_threads() ? num_threads() : 1;
+  std::vector<Tensor<T, cpu>> parts(static_cast<std::size_t>(threads));
+  for (auto& p : parts) p = Tensor<T, cpu>(Shape{wn});
+  if (threads > 1) {
     // Each thread sums its images into its own partial; partials are added in thread order.
-    std::vector<Tensor<T, cpu>> parts(static_cast<std::size_t>(threads));
     parallel_for(0, threads, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         Scratch<T> scratch;
         const int64_t n0 = g.N * t / threads, n1 = g.N * (t + 1) / threads;
-        T* out = t == 0 ? dw.data() : (parts[static_cast<std::size_t>(t)] = Tensor<T, cpu>(Shape{wn})).data();
-        weight_grad_rows(g, x.data(), gy.data(), n0, n1, 0, g.O, out, false, scratch);
-      }
-    });
-    T* out = dw.data();
-    parallel_for(0, wn, 4096, [&](int64_t lo, int64_t hi) {
-      for (int t = 1; t < threads; ++t) {
-        const T* part = parts[static_cast<std::size_t>(t)].data();
-        for (int64_t i = lo; i < hi; ++i) out[i] += part[i];
+        weight_grad_rows(g, xcl.data() + n0 * img, gy.data(), n0, n1, 0, g.O, parts[static_cast<std::size_t>(t)].data(),
+                         scratch);
       }
     });
   } else {
     parallel_aligned(g.O, MR, [&](int64_t o0, int64_t o1) {
       Scratch<T> scratch;
-      weight_grad_rows(g, x.data(), gy.data(), 0, g.N, o0, o1, dw.data(), false, scratch);
+      weight_grad_rows(g, xcl.data(), gy.data(), 0, g.N, o0, o1, parts[0].data(), scratch);
     });
   }
+  // dw[o, ci, ki, kj] = sum_t parts[t][o, (ki, kj, ci)].
+  T* out = dw.data();
+  parallel_for(0, g.O, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o)
+      for (int64_t q = 0; q < kk; ++q)
+        for (int64_t ci = 0; ci < g.C; ++ci) {
+          T s = parts[0].data()[o * ckk + q * g.C + ci];
+          for (int t = 1; t < threads; ++t) s += parts[static_cast<std::size_t>(t)].data()[o * ckk + q * g.C + ci];
+          out[o * ckk + ci * kk + q] = s;
+        }
+  });
   return dw;
 }
 

@@ -233,20 +233,28 @@ struct Scratch {
   }
 };
 
-// Single-threaded blocked GEMM over C[M x N] (ldc), with packing delegated:
+// Single-threaded blocked GEMM over C[M x N], with packing delegated:
 //   pack_a(i0, mc, k0, kc, buf) -> const T* to MR-panels of A[i0:i0+mc, k0:k0+kc]
 //   pack_b(k0, kc, j0, nc, buf) -> const T* to NR-panels of B[k0:k0+kc, j0:j0+nc]
-// (a packer may ignore buf and return a pointer into data it packed earlier).
+// (a packer may ignore buf and return a pointer into data it packed earlier), and
+//   c_at(i, j) -> T* to C(i, j), for i a multiple of MR and j a multiple of NR; the
+//   rows of a micro-tile are ldc apart and its NR columns contiguous.
+// c_at lets one GEMM write several images' outputs (columns = image x pixel) in place.
 // accumulate: C += A B, otherwise C = A B.
-template <class T, class PackA, class PackB>
-void gemm_blocked(int64_t M, int64_t N, int64_t K, PackA&& pack_a_fn, PackB&& pack_b_fn, T* c, int64_t ldc,
-                  bool accumulate, Scratch<T>& scratch) {
+template <class T, class PackA, class PackB, class CAt>
+void gemm_blocked_at(int64_t M, int64_t N, int64_t K, PackA&& pack_a_fn, PackB&& pack_b_fn, CAt&& c_at, int64_t ldc,
+                     bool accumulate, Scratch<T>& scratch) {
   using Tl = Tile<T>;
   constexpr int MR = Tl::MR, NR = Tl::NR;
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate)
-      for (int64_t i = 0; i < M; ++i) std::fill(c + i * ldc, c + i * ldc + N, T(0));
+      for (int64_t i = 0; i < M; i += MR)
+        for (int64_t j = 0; j < N; j += NR) {
+          T* p = c_at(i, j);
+          for (int64_t r = 0; r < std::min<int64_t>(MR, M - i); ++r)
+            std::fill(p + r * ldc, p + r * ldc + std::min<int64_t>(NR, N - j), T(0));
+        }
     return;
   }
   const int64_t kcb = k_block<T>(K);
@@ -267,12 +275,21 @@ void gemm_blocked(int64_t M, int64_t N, int64_t K, PackA&& pack_a_fn, PackB&& pa
           const int m = static_cast<int>(std::min<int64_t>(MR, mc - ir));
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
-            micro(kc, ap + ir * kc, bp + jr * kc, c + (i0 + ir) * ldc + j0 + jr, ldc, m, n, acc);
+            micro(kc, ap + ir * kc, bp + jr * kc, c_at(i0 + ir, j0 + jr), ldc, m, n, acc);
           }
         }
       }
     }
   }
+}
+
+// The same over a plain row-major C with leading dimension ldc.
+template <class T, class PackA, class PackB>
+void gemm_blocked(int64_t M, int64_t N, int64_t K, PackA&& pack_a_fn, PackB&& pack_b_fn, T* c, int64_t ldc,
+                  bool accumulate, Scratch<T>& scratch) {
+  gemm_blocked_at<T>(
+      M, N, K, pack_a_fn, pack_b_fn, [c, ldc](int64_t i, int64_t j) { return c + i * ldc + j; }, ldc, accumulate,
+      scratch);
 }
 
 }  // namespace gemm_detail

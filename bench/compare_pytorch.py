@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Runs gantry's bench_gemm / bench_conv and the same shapes in PyTorch, interleaved, and
+prints median times and ratios for each thread count.
+
+    python3 bench/compare_pytorch.py --build build [--threads 1 2] [--rounds 3]
+
+PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
+thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
+torch (`pip install torch`); Debian's 1.13 also works (/usr/bin/python3) but its OpenBLAS
+needs OPENBLAS_CORETYPE=SkylakeX on this CPU, which is set here.
+The machine is shared and noisy: gantry and PyTorch alternate within each round and the
+table shows medians over rounds.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+GEMM = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (65536, 128, 576)]
+CONV = [(64, 3, 128, 32), (64, 128, 128, 16), (64, 256, 256, 8)]  # N, Cin, Cout, HW; 3x3, padding 1
+
+TORCH_CHILD = r"""
+import json, sys, time
+import torch
+import torch.nn.functional as F
+n = int(sys.argv[1]); min_time = float(sys.argv[2])
+torch.set_num_threads(n)
+torch.manual_seed(0)
+
+def timeit(fn):
+    fn(); fn()
+    times = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 3:
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+import statistics
+out = {}
+for m, nn_, k in %(gemm)s:
+    a, b = torch.randn(m, k), torch.randn(k, nn_)
+    c = torch.empty(m, nn_)
+    out["gemm %%dx%%dx%%d" %% (m, nn_, k)] = timeit(lambda: torch.mm(a, b, out=c))
+for N, cin, cout, hw in %(conv)s:
+    x = torch.randn(N, cin, hw, hw, requires_grad=True)
+    w = torch.randn(cout, cin, 3, 3, requires_grad=True)
+    b = torch.randn(cout, requires_grad=True)
+    gy = torch.randn(N, cout, hw, hw)
+    key = "conv %%d->%%d @%%dx%%d" %% (cin, cout, hw, hw)
+    with torch.no_grad():
+        out[key + " fwd"] = timeit(lambda: F.conv2d(x, w, b, padding=1))
+    def step():
+        y = F.conv2d(x, w, b, padding=1)
+        y.backward(gy)
+    out[key + " fwd+bwd"] = timeit(step)
+print(json.dumps(out))
+""" % {"gemm": GEMM, "conv": CONV}
+
+
+def thread_env(n):
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GANTRY_NUM_THREADS"):
+        env[var] = str(n)
+    env.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+    return env
+
+
+def run_torch(python, n, min_time):
+    r = subprocess.run([python, "-c", TORCH_CHILD, str(n), str(min_time)], env=thread_env(n),
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def run_gantry(build, n, min_time):
+    out = {}
+    for prog, filt in (("bench_gemm", "BM_gemm"), ("bench_conv", "BM_conv_forward/|BM_conv_forward_backward")):
+        path = os.path.join(build, "bench", prog)
+        r = subprocess.run([path, "--threads=%d" % n, "--benchmark_format=json", "--benchmark_min_time=%g" % min_time,
+                            "--benchmark_filter=" + filt], env=thread_env(n), capture_output=True, text=True,
+                           check=True)
+        for b in json.loads(r.stdout)["benchmarks"]:
+            name = b["name"]
+            ms = b["real_time"] * {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]
+            args = dict(part.split(":") for part in name.split("/")[1:] if ":" in part)
+            if name.startswith("BM_gemm"):
+                key = "gemm %sx%sx%s" % (args["M"], args["N"], args["K"])
+            else:
+                key = "conv %s->%s @%sx%s" % (args["Cin"], args["Cout"], args["HW"], args["HW"])
+                key += " fwd+bwd" if name.startswith("BM_conv_forward_backward") else " fwd"
+            out[key] = ms
+    return out
+
+
+def flops(key):
+    if key.startswith("gemm"):
+        m, n, k = (int(v) for v in key.split()[1].split("x"))
+        return 2.0 * m * n * k
+    for N, cin, cout, hw in CONV:
+        if key.startswith("conv %d->%d @%dx" % (cin, cout, hw)):
+            f = 2.0 * N * cout * hw * hw * cin * 9
+            return f * (3 if key.endswith("fwd+bwd") else 1)
+    return 0.0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build", help="CMake build directory holding bench/bench_gemm, bench/bench_conv")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--min-time", type=float, default=0.5, help="seconds per measurement")
+    ap.add_argument("--python", default=sys.executable, help="Python with torch")
+    args = ap.parse_args()
+
+    cfg = subprocess.run([args.python, "-c", "import torch; print(torch.__version__); print(torch.__config__.show())"],
+                         capture_output=True, text=True, check=True).stdout
+    print("PyTorch", cfg.splitlines()[0])
+    for line in cfg.splitlines()[1:]:
+        if any(s in line for s in ("oneAPI", "MKL-DNN", "OpenMP", "CPU capability", "BLAS_INFO", "OpenBLAS")):
+            print("  " + line.strip()[:160])
+    print("gantry build:", os.path.abspath(args.build))
+
+    results = {}
+    for rnd in range(args.rounds):
+        for n in args.threads:
+            g = run_gantry(args.build, n, args.min_time)
+            t = run_torch(args.python, n, args.min_time)
+            for key in g:
+                results.setdefault((n, key), ([], []))[0].append(g[key])
+                if key in t:
+                    results[(n, key)][1].append(t[key])
+            print("round %d/%d, %d thread(s) done" % (rnd + 1, args.rounds, n), file=sys.stderr)
+
+    for n in args.threads:
+        print("\n%d thread%s (median of %d rounds, ms; ratio = gantry time / PyTorch time)" %
+              (n, "" if n == 1 else "s", args.rounds))
+        print("| shape | gantry ms | PyTorch ms | ratio | gantry GFLOP/s | PyTorch GFLOP/s |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for (m, key), (gs, ts) in results.items():
+            if m != n or not ts:
+                continue
+            g, t = statistics.median(gs), statistics.median(ts)
+            f = flops(key)
+            print("| %s | %.2f | %.2f | %.2f | %.0f | %.0f |" % (key, g, t, g / t, f / g * 1e-6, f / t * 1e-6))
+
+
+if __name__ == "__main__":
+    main()
