@@ -1,7 +1,8 @@
 // 3x3 convolution (padding 1), fp32, batch 64: forward, input gradient, weight gradient,
-// and all three in a row (a training step's work for one layer).
+// and all of them with the bias gradient (a training step's work for one layer).
 //   bench_conv [--threads=N] [Google Benchmark flags]
 #include <gantry/backend/cpu/conv.hpp>
+#include <gantry/backend/cpu/reduce.hpp>
 #include <gantry/core/factories.hpp>
 
 #include "bench_common.hpp"
@@ -41,14 +42,16 @@ void BM_conv_weight_grad(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d_weight_grad(l.x, l.gy, l.w.shape(), l.o).data());
   bench::set_gflops(state, l.flops);
 }
-// Forward + input gradient + weight gradient (what PyTorch's forward+backward computes).
+// Forward + input, weight and bias gradients (what PyTorch's forward + backward computes).
 void BM_conv_forward_backward(benchmark::State& state) {
   Layer l = make(state);
   for (auto _ : state) {
     auto y = ops::conv2d(l.x, l.w, l.b, l.o);
     auto dx = ops::conv2d_input_grad(l.gy, l.w, l.x.shape(), l.o);
     auto dw = ops::conv2d_weight_grad(l.x, l.gy, l.w.shape(), l.o);
+    auto db = ops::sum(l.gy, {0, 2, 3});
     benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(db.data());
     benchmark::DoNotOptimize(dx.data());
     benchmark::DoNotOptimize(dw.data());
   }

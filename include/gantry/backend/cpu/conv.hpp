@@ -251,12 +251,13 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
       scratch);
 }
 
-// Images per forward GEMM: enough for about 512 columns when the image is small.
+// Images per forward GEMM: enough for about 256 columns when the image is small (more
+// made the packed block of B overflow L2 next to W on 128-channel layers).
 template <class T>
 int64_t images_per_gemm(const Geometry& g) {
   const int64_t hw = g.out_hw();
   if (hw == 0 || hw % gemm_detail::Tile<T>::NR != 0) return 1;
-  return std::max<int64_t>(1, 512 / hw);
+  return std::max<int64_t>(1, 256 / hw);
 }
 
 // Rows [i0, i1) of W^T x gy[n] (the column gradient, ckk x out_hw) at pixels [p0, p1),
@@ -389,21 +390,12 @@ void weight_grad_rows(const Geometry& g, const T* xcl, const T* gy, int64_t n0, 
   gemm_blocked<T>(
       o1 - o0, ckk, (n1 - n0) * hw,
       [&](int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* buf) {
-        // A = gy rows, K = (image, pixel): transpose MR rows at a time.
+        // A = gy rows, K = (image, pixel): each MR-row panel is packed image piece by piece.
         for (int64_t i = 0; i < mc; i += MR) {
-          const int m = static_cast<int>(std::min<int64_t>(MR, mc - i));
-          T* d = buf + i * kc;
+          const int64_t m = std::min<int64_t>(MR, mc - i);
           for (int64_t k = k0; k < k0 + kc;) {
             const int64_t n = n0 + k / hw, p = k % hw, len = std::min(hw - p, k0 + kc - k);
-            T* out = d + (k - k0) * MR;
-            for (int r = 0; r < MR; ++r) {
-              if (r < m) {
-                const T* src = gy + n * gy_stride + (o0 + i0 + i + r) * hw + p;
-                for (int64_t t = 0; t < len; ++t) out[t * MR + r] = src[t];
-              } else {
-                for (int64_t t = 0; t < len; ++t) out[t * MR + r] = T(0);
-              }
-            }
+            pack_a(gy + n * gy_stride + (o0 + i0 + i) * hw + p, hw, int64_t{1}, m, len, buf + i * kc + (k - k0) * MR);
             k += len;
           }
         }
