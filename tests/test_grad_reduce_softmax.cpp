@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <gantry/autograd.hpp>
 #include <limits>
 #include <vector>
-
-#include <gantry/autograd.hpp>
 
 using namespace gantry;
 using V = Var<double, cpu>;
@@ -59,9 +58,8 @@ std::vector<std::vector<int>> all_axes(int rank) {
   return out;
 }
 
-const std::vector<Shape> forward_shapes = {{7},        {3, 5},      {2, 3, 5},    {4, 1, 3},
-                                           {2, 3, 4, 5}, {1, 129, 3}, {3, 300},     {5, 70, 2},
-                                           {2, 1, 67},   {3, 2, 1, 1}};
+const std::vector<Shape> forward_shapes = {{7},         {3, 5},   {2, 3, 5},  {4, 1, 3},  {2, 3, 4, 5},
+                                           {1, 129, 3}, {3, 300}, {5, 70, 2}, {2, 1, 67}, {3, 2, 1, 1}};
 
 template <class T>
 void check_reductions(double tol) {
@@ -91,8 +89,10 @@ void check_reductions(double tol) {
         CHECK(mom_m[i] == doctest::Approx(mean).epsilon(tol).scale(1));
         CHECK(mom_v[i] == doctest::Approx(ss / n).epsilon(tol).scale(1));
         CHECK(vb[i] == doctest::Approx(ss / n).epsilon(tol).scale(1));
-        if (n > 1) CHECK(vu[i] == doctest::Approx(ss / (n - 1)).epsilon(tol).scale(1));
-        else CHECK(std::isnan(vu[i]));
+        if (n > 1)
+          CHECK(vu[i] == doctest::Approx(ss / (n - 1)).epsilon(tol).scale(1));
+        else
+          CHECK(std::isnan(vu[i]));
       }
     }
   }
@@ -236,8 +236,7 @@ TEST_CASE("error messages name the op and the shape") {
   CHECK_THROWS_WITH_AS(ops::var(a, {-3}), "var: axis -3 is out of range for shape [2, 3]", ShapeError);
   CHECK_THROWS_WITH_AS(ops::logsumexp(a, {5}), "logsumexp: axis 5 is out of range for shape [2, 3]", ShapeError);
   CHECK_THROWS_WITH_AS(ops::softmax(a, 2), "softmax: axis 2 is out of range for shape [2, 3]", ShapeError);
-  CHECK_THROWS_WITH_AS(ops::log_softmax(a, -3), "log_softmax: axis -3 is out of range for shape [2, 3]",
-                       ShapeError);
+  CHECK_THROWS_WITH_AS(ops::log_softmax(a, -3), "log_softmax: axis -3 is out of range for shape [2, 3]", ShapeError);
   CHECK_THROWS_WITH_AS(ops::max(Tensor<float, cpu>::zeros({2, 0}), {1}),
                        "max: cannot reduce over an empty axis of shape [2, 0]", ShapeError);
   V x(Tensor<double, cpu>::zeros({2, 3}), true);

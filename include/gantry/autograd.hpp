@@ -15,3 +15,4 @@
 #include "autograd/ops/reduce_extra.hpp"
 #include "autograd/ops/softmax.hpp"
 #include "autograd/ops/index.hpp"
+#include "autograd/ops/norm.hpp"

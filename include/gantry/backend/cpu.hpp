@@ -10,3 +10,4 @@
 #include "cpu/reduce_extra.hpp"
 #include "cpu/softmax.hpp"
 #include "cpu/index.hpp"
+#include "cpu/norm.hpp"

@@ -16,13 +16,12 @@ namespace gantry {
 template <class T, class D>
 Var<T, D> max(const Var<T, D>& x, std::vector<int> axes = {}, bool keepdim = false) {
   const Shape kept = detail::keepdim_shape(x.shape(), axes, "max");
-  return make_result<T, D>("max", ops::max(x.value(), axes, keepdim), {x},
-                           [kept, axes](const BackwardArgs<T, D>& g) {
-                             // 1 / (number of maxima) at each maximum, 0 elsewhere.
-                             const auto hit = ops::eq(g.in[0].value(), g.out.value().reshape(kept.vec()));
-                             const auto w = ops::div(hit, ops::sum(hit, axes, true));
-                             return Grads<T, D>{mul(reshape(g.grad, kept.vec()), Var<T, D>::constant(w))};
-                           });
+  return make_result<T, D>("max", ops::max(x.value(), axes, keepdim), {x}, [kept, axes](const BackwardArgs<T, D>& g) {
+    // 1 / (number of maxima) at each maximum, 0 elsewhere.
+    const auto hit = ops::eq(g.in[0].value(), g.out.value().reshape(kept.vec()));
+    const auto w = ops::div(hit, ops::sum(hit, axes, true));
+    return Grads<T, D>{mul(reshape(g.grad, kept.vec()), Var<T, D>::constant(w))};
+  });
 }
 
 namespace detail {
@@ -41,11 +40,10 @@ Var<T, D> var(const Var<T, D>& x, std::vector<int> axes = {}, bool unbiased = tr
   const Shape kept = detail::keepdim_shape(x.shape(), axes, "var");
   const int64_t n = kept.numel() ? x.numel() / kept.numel() : 0;
   const T divisor = static_cast<T>(n - (unbiased ? 1 : 0));
-  return make_result<T, D>("var", ops::var(x.value(), axes, unbiased, keepdim), {x},
-                           [kept, axes, divisor](const BackwardArgs<T, D>& g) {
-                             return Grads<T, D>{
-                                 detail::var_backward(g.in[0], reshape(g.grad, kept.vec()), axes, divisor)};
-                           });
+  return make_result<T, D>(
+      "var", ops::var(x.value(), axes, unbiased, keepdim), {x}, [kept, axes, divisor](const BackwardArgs<T, D>& g) {
+        return Grads<T, D>{detail::var_backward(g.in[0], reshape(g.grad, kept.vec()), axes, divisor)};
+      });
 }
 
 // log(sum(exp(x))) over `axes`, stable for large |x|. Its gradient is the softmax

@@ -20,10 +20,9 @@ Var<T, D> softmax(const Var<T, D>& x, int axis) {
 // x - logsumexp(x) along `axis`. Gradient: g - exp(y) * sum(g).
 template <class T, class D>
 Var<T, D> log_softmax(const Var<T, D>& x, int axis) {
-  return make_result<T, D>("log_softmax", ops::log_softmax(x.value(), axis), {x},
-                           [axis](const BackwardArgs<T, D>& g) {
-                             return Grads<T, D>{sub(g.grad, mul(exp(g.out), sum(g.grad, {axis}, true)))};
-                           });
+  return make_result<T, D>("log_softmax", ops::log_softmax(x.value(), axis), {x}, [axis](const BackwardArgs<T, D>& g) {
+    return Grads<T, D>{sub(g.grad, mul(exp(g.out), sum(g.grad, {axis}, true)))};
+  });
 }
 
 }  // namespace gantry

@@ -5,6 +5,7 @@
 // reproducible.
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "../../core/parallel.hpp"
@@ -106,19 +107,18 @@ using acc_t = double;
 // output (sums, moments, softmax). Output element o * inner + k (o < outer, k < inner)
 // folds the elements at base[o] + r + k + l for r in runs and l < run. At most one of
 // `inner` and `run` exceeds 1: `run` is the length of the last (merged) axis when it is
-// reduced, so each segment is contiguous; `inner` is its length when it is kept, so
-// neighbouring outputs are folded side by side over contiguous rows.
+// reduced, so each run is contiguous and is folded through vector lanes (lane mode);
+// `inner` is its length when it is kept, so neighbouring outputs are folded side by side
+// over contiguous rows.
 struct ReducePlan {
   int64_t outer = 1, inner = 1, run = 1;
   std::vector<int64_t> base, runs;
   int64_t count() const { return static_cast<int64_t>(runs.size()) * run; }
   int64_t outputs() const { return outer * inner; }
-  // Lane mode (inner == 1): a task folds one output through `lanes` partial accumulators.
   bool lane_mode() const { return inner == 1; }
 };
 
-// Partial accumulators per output in lane mode, and outputs per task otherwise.
-inline constexpr int64_t plan_lanes = 64;
+// Most outputs one task handles.
 inline constexpr int64_t plan_chunk = 256;
 
 inline ReducePlan make_plan(const Shape& s, const std::vector<int>& axes) {
@@ -150,10 +150,11 @@ inline ReducePlan make_plan(const Shape& s, const std::vector<int>& axes) {
     std::vector<int64_t> out{0};
     for (int d = 0; d < last; ++d) {
       if (red[static_cast<size_t>(d)] != want) continue;
+      const int64_t n = dims[static_cast<size_t>(d)], st = stride[static_cast<size_t>(d)];
       std::vector<int64_t> next;
-      next.reserve(out.size() * static_cast<size_t>(dims[static_cast<size_t>(d)]));
+      next.reserve(out.size() * static_cast<size_t>(n));
       for (int64_t o : out)
-        for (int64_t i = 0; i < dims[static_cast<size_t>(d)]; ++i) next.push_back(o + i * stride[static_cast<size_t>(d)]);
+        for (int64_t i = 0; i < n; ++i) next.push_back(o + i * st);
       out.swap(next);
     }
     return out;
@@ -164,61 +165,190 @@ inline ReducePlan make_plan(const Shape& s, const std::vector<int>& axes) {
   return p;
 }
 
-// Runs task(o, k0, kn) over the plan's work in parallel: in lane mode one task per output
-// (k0 = 0, kn = 1), otherwise chunks of up to plan_chunk neighbouring outputs. A task
-// covers whole outputs, so the split across threads never changes a result.
+// Data that a kernel reads again after its first pass over a task should fit in this
+// many bytes, so the later passes find it in cache.
+inline constexpr int64_t plan_cache_bytes = int64_t(1) << 19;
+
+// Runs task(o, k0, kn) over the plan's work in parallel. A task handles kn outputs:
+// o * inner + k0 + j for j < kn. In lane mode (k0 = 0) that is a block of outputs o..o+kn,
+// read run by run across the block, so that when the reduced axes lie outside the kept
+// ones (batch norm) the reads stream through long contiguous stretches. `reread_bytes` is
+// how many bytes per element the kernel reads again after its first pass (0 for one
+// pass); it caps the block at plan_cache_bytes. Otherwise a task is up to plan_chunk
+// neighbouring outputs. Every output is folded by one task in a fixed order that does not
+// depend on the block, so neither the split nor the thread count changes a result.
 template <class F>
-void for_each_task(const ReducePlan& p, F&& task) {
-  const int64_t chunks = p.lane_mode() ? 1 : (p.inner + plan_chunk - 1) / plan_chunk;
-  const int64_t per_task = std::max<int64_t>(1, p.count() * (p.lane_mode() ? 1 : std::min(p.inner, plan_chunk)));
-  parallel_for(0, p.outer * chunks, std::max<int64_t>(1, (1 << 15) / per_task), [&](int64_t lo, int64_t hi) {
+void for_each_task(const ReducePlan& p, std::size_t reread_bytes, F&& task) {
+  int64_t block = plan_chunk, tasks = 0, chunks = 1, per_task = 1;
+  if (p.lane_mode()) {
+    block = std::clamp<int64_t>((p.outer + 4 * num_threads() - 1) / (4 * num_threads()), 1, plan_chunk);
+    if (reread_bytes > 0)
+      block = std::min(block, std::max<int64_t>(1, plan_cache_bytes / std::max<int64_t>(
+                                                       1, p.count() * static_cast<int64_t>(reread_bytes))));
+    tasks = (p.outer + block - 1) / block;
+    per_task = p.count() * block;
+  } else {
+    chunks = (p.inner + plan_chunk - 1) / plan_chunk;
+    tasks = p.outer * chunks;
+    per_task = p.count() * std::min(p.inner, plan_chunk);
+  }
+  parallel_for(0, tasks, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, per_task)), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
-      const int64_t o = t / chunks, k0 = (t % chunks) * plan_chunk;
-      task(o, k0, p.lane_mode() ? int64_t(1) : std::min(plan_chunk, p.inner - k0));
+      if (p.lane_mode()) {
+        task(t * block, int64_t(0), std::min(block, p.outer - t * block));
+      } else {
+        const int64_t o = t / chunks, k0 = (t % chunks) * plan_chunk;
+        task(o, k0, std::min(plan_chunk, p.inner - k0));
+      }
     }
   });
 }
 
-// Calls seg(offset, n) for each contiguous segment of a task, in a fixed order; element i
-// of a segment belongs to accumulator i (a lane in lane mode, an output otherwise).
+// The contiguous segments of a task, in a fixed order. Lane mode: seg(offset, n, j) for
+// each run of output j of the task (runs in order, the task's outputs interleaved).
 template <class F>
-void for_each_segment(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, F&& seg) {
-  const int64_t b = p.base[static_cast<size_t>(o)] + k0;
-  if (!p.lane_mode()) {
-    for (int64_t r : p.runs) seg(b + r, kn);
-    return;
-  }
+void for_each_run(const ReducePlan& p, int64_t o, int64_t kn, F&& seg) {
+  const int64_t* b = p.base.data() + o;
   for (int64_t r : p.runs)
-    for (int64_t l = 0; l < p.run; l += plan_lanes) seg(b + r + l, std::min(plan_lanes, p.run - l));
+    for (int64_t j = 0; j < kn; ++j) seg(b[j] + r, p.run, j);
+}
+// Otherwise: seg(offset, kn) for each row, whose element i belongs to output i of the task.
+template <class F>
+void for_each_row(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, F&& seg) {
+  const int64_t b = p.base[static_cast<size_t>(o)] + k0;
+  for (int64_t r : p.runs) seg(b + r, kn);
 }
 
-// Number of accumulators a task uses.
-inline int64_t task_width(const ReducePlan& p, int64_t kn) { return p.lane_mode() ? plan_lanes : kn; }
+// Folds f(e) over one or more contiguous stretches through NV vectors of partial results
+// (then one vector, then a scalar for the last few elements of each stretch), combined
+// pairwise at the end. The order is fixed, and only constant indices touch the lanes, so
+// they stay in registers. Four vectors hide the latency of long folds; two keep the final
+// combination cheap for short ones.
+template <class A, class Op, int NV = 4>
+struct Lanes {
+  static constexpr int64_t V = 64 / static_cast<int64_t>(sizeof(A)), W = NV * V;
+  A acc[W];
+  A tail;
+  Op op;
+
+  Lanes(A init, Op o) : tail(init), op(o) {
+    for (int64_t i = 0; i < W; ++i) acc[i] = init;
+  }
+  template <class F>
+  void add(int64_t off, int64_t n, F&& f) {
+    int64_t l = 0;
+    for (; l + W <= n; l += W)
+      for (int64_t i = 0; i < W; ++i) acc[i] = op(acc[i], f(off + l + i));
+    for (; l + V <= n; l += V)
+      for (int64_t i = 0; i < V; ++i) acc[i] = op(acc[i], f(off + l + i));
+    for (; l < n; ++l) tail = op(tail, f(off + l));
+  }
+  A result() {
+    for (int64_t h = W / 2; h >= 1; h /= 2)
+      for (int64_t i = 0; i < h; ++i) acc[i] = op(acc[i], acc[i + h]);
+    return op(acc[0], tail);
+  }
+};
+
+// Stretches at least this long are folded through four vectors, shorter ones through two.
+inline constexpr int64_t long_fold = 1024;
+
+// The fold of f(e) for e in [off, off + n) through Lanes.
+template <class A, class F, class Op>
+A lane_fold(int64_t off, int64_t n, A init, F&& f, Op&& op) {
+  if (n >= long_fold) {
+    Lanes<A, std::decay_t<Op>, 4> lanes(init, op);
+    lanes.add(off, n, f);
+    return lanes.result();
+  }
+  Lanes<A, std::decay_t<Op>, 2> lanes(init, op);
+  lanes.add(off, n, f);
+  return lanes.result();
+}
+
+// Per-output folds of a task: out[j] (j < kn) folds f(e, j) over the elements e (flat
+// offsets) of the task's output j with op, starting from init (op's identity). In lane
+// mode each run is folded through lanes and the runs are folded in order.
+template <class A, class F, class Op>
+void task_reduce(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, A* out, A init, F&& f, Op&& op) {
+  alignas(64) A acc[plan_chunk];
+  std::fill(acc, acc + kn, init);
+  if (p.lane_mode()) {
+    for_each_run(p, o, kn, [&](int64_t off, int64_t n, int64_t j) {
+      acc[j] = op(acc[j], lane_fold(off, n, init, [&](int64_t e) { return f(e, j); }, op));
+    });
+  } else {
+    for_each_row(p, o, k0, kn, [&](int64_t off, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) acc[i] = op(acc[i], f(off + i, i));
+    });
+  }
+  std::copy(acc, acc + kn, out);
+}
+
+// Calls f(e, j) for every element e of a task, j its output within the task.
+template <class F>
+void task_apply(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, F&& f) {
+  if (p.lane_mode())
+    for_each_run(p, o, kn, [&](int64_t off, int64_t n, int64_t j) {
+      for (int64_t i = 0; i < n; ++i) f(off + i, j);
+    });
+  else
+    for_each_row(p, o, k0, kn, [&](int64_t off, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) f(off + i, i);
+    });
+}
+
+struct Plus {
+  template <class A>
+  A operator()(A a, A b) const {
+    return a + b;
+  }
+};
+
+// Elements per chunk of a sum: the chunk is summed in lanes of the input type (at most 32
+// values per lane for float), the chunk totals in double.
+inline constexpr int64_t sum_chunk = 2048;
+
+// Sum of f(e) (of type T) for e in [off, off + n).
+template <class T, class F>
+double chunked_sum(int64_t off, int64_t n, F&& f) {
+  double s = 0;
+  for (int64_t l = 0; l < n; l += sum_chunk)
+    s += static_cast<double>(lane_fold(off + l, std::min(sum_chunk, n - l), T(0), f, Plus{}));
+  return s;
+}
+
+// Per-output sums of a task: out[j] (j < kn) sums f(e, j) (of type T) over the elements e
+// of the task's output j, run after run; rows accumulate in double.
+template <class T, class F>
+void task_sum(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, double* out, F&& f) {
+  alignas(64) double acc[plan_chunk];
+  std::fill(acc, acc + kn, 0.0);
+  if (p.lane_mode()) {
+    for_each_run(p, o, kn, [&](int64_t off, int64_t n, int64_t j) {
+      acc[j] += chunked_sum<T>(off, n, [&](int64_t e) { return f(e, j); });
+    });
+  } else {
+    for_each_row(p, o, k0, kn, [&](int64_t off, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) acc[i] += static_cast<double>(f(off + i, i));
+    });
+  }
+  std::copy(acc, acc + kn, out);
+}
 
 // Sums (or means, when `average`) per output, accumulated in double.
 template <class T>
 Tensor<T, cpu> plan_sum(const Tensor<T, cpu>& x, const std::vector<int>& axes, bool keepdim, bool average) {
   const ReducePlan p = make_plan(x.shape(), axes);
   Tensor<T, cpu> out(reduced_shape(x.shape(), axes, keepdim));
-  const int64_t n = p.count();
-  auto finish = [&](double s) { return static_cast<T>(!average ? s : n ? s / static_cast<double>(n) : 0.0); };
+  const double n = static_cast<double>(p.count());
   const T* px = x.data();
   T* po = out.data();
-  for_each_task(p, [&](int64_t o, int64_t k0, int64_t kn) {
-    alignas(64) double acc[plan_chunk];
-    const int64_t w = task_width(p, kn);
-    std::fill(acc, acc + w, 0.0);
-    for_each_segment(p, o, k0, kn, [&](int64_t off, int64_t len) {
-      const T* q = px + off;
-      for (int64_t i = 0; i < len; ++i) acc[i] += static_cast<double>(q[i]);
-    });
-    if (p.lane_mode()) {
-      double s = 0;
-      for (int64_t i = 0; i < w; ++i) s += acc[i];
-      po[o] = finish(s);
-    } else {
-      for (int64_t i = 0; i < kn; ++i) po[o * p.inner + k0 + i] = finish(acc[i]);
-    }
+  for_each_task(p, 0, [&](int64_t o, int64_t k0, int64_t kn) {
+    alignas(64) double s[plan_chunk];
+    task_sum<T>(p, o, k0, kn, s, [&](int64_t e, int64_t) { return px[e]; });
+    for (int64_t j = 0; j < kn; ++j)
+      po[o * p.inner + k0 + j] = static_cast<T>(!average ? s[j] : n > 0 ? s[j] / n : 0.0);
   });
   return out;
 }

@@ -17,81 +17,125 @@ namespace gantry::ops {
 namespace detail {
 
 template <class T>
-inline T nan_max(T a, T v) {
-  return (v > a || v != v) ? v : a;
-}
+struct NanMax {
+  T operator()(T a, T v) const { return (v > a || v != v) ? v : a; }
+};
 
 // Per-output max of a task into m[0..kn).
 template <class T>
 void task_max(const ReducePlan& p, const T* px, int64_t o, int64_t k0, int64_t kn, T* m) {
-  alignas(64) T acc[plan_chunk];
-  const int64_t w = task_width(p, kn);
-  std::fill(acc, acc + w, -std::numeric_limits<T>::infinity());
-  for_each_segment(p, o, k0, kn, [&](int64_t off, int64_t len) {
-    const T* q = px + off;
-    for (int64_t i = 0; i < len; ++i) acc[i] = nan_max(acc[i], q[i]);
-  });
-  if (p.lane_mode()) {
-    T r = acc[0];
-    for (int64_t i = 1; i < w; ++i) r = nan_max(r, acc[i]);
-    m[0] = r;
-  } else {
-    std::copy(acc, acc + kn, m);
-  }
+  task_reduce(
+      p, o, k0, kn, m, -std::numeric_limits<T>::infinity(), [&](int64_t e, int64_t) { return px[e]; }, NanMax<T>{});
 }
 
-// Per-output mean and sum of squared deviations (m2) of a task into mean[0..kn), m2[0..kn).
+// Running count, mean and sum of squared deviations of one output, merged chunk by chunk
+// (Chan et al.): each chunk's statistics are computed about its own mean, so there is no
+// cancellation, and the data is read from memory once.
+struct MomentsAcc {
+  double n = 0, mean = 0, m2 = 0;
+  void merge(double nb, double mb, double m2b) {
+    if (nb == 0) return;
+    if (n == 0) {
+      n = nb, mean = mb, m2 = m2b;
+      return;
+    }
+    const double t = n + nb, d = mb - mean;
+    mean += d * (nb / t);
+    m2 += m2b + d * d * (n * nb / t);
+    n = t;
+  }
+};
+
+// Elements per chunk: small enough that the chunk's second pass reads it from L1.
+inline constexpr int64_t moments_chunk = 2048;
+
+// Per-output mean and sum of squared deviations (m2) of a task into mean[0..kn), m2[0..kn);
+// the mean of no elements is NaN.
 template <class T>
 void task_moments(const ReducePlan& p, const T* px, int64_t o, int64_t k0, int64_t kn, double* mean, double* m2) {
-  alignas(64) double acc[plan_chunk];
-  alignas(64) double mu[plan_chunk];
-  const int64_t w = task_width(p, kn);
-  const double n = static_cast<double>(p.count());
-  std::fill(acc, acc + w, 0.0);
-  for_each_segment(p, o, k0, kn, [&](int64_t off, int64_t len) {
-    const T* q = px + off;
-    for (int64_t i = 0; i < len; ++i) acc[i] += static_cast<double>(q[i]);
-  });
+  MomentsAcc st[plan_chunk];
   if (p.lane_mode()) {
-    double s = 0;
-    for (int64_t i = 0; i < w; ++i) s += acc[i];
-    std::fill(mu, mu + w, s / n);
-  } else {
-    for (int64_t i = 0; i < kn; ++i) mu[i] = acc[i] / n;
-  }
-  std::fill(acc, acc + w, 0.0);
-  for_each_segment(p, o, k0, kn, [&](int64_t off, int64_t len) {
-    const T* q = px + off;
-    for (int64_t i = 0; i < len; ++i) {
-      const double d = static_cast<double>(q[i]) - mu[i];
-      acc[i] += d * d;
+    // A chunk is a stretch of one run or, for short runs, several runs of one output. Per
+    // chunk: the sum, then the squares about the mean rounded to T (the exact sum about the
+    // mean follows: sum (x - mt)^2 - len (mb - mt)^2), both in lanes of T.
+    auto fold_chunk = [&]<int NV>(MomentsAcc& acc, auto&& each_stretch, int64_t len) {
+      const double dl = static_cast<double>(len);
+      Lanes<T, Plus, NV> s1(T(0), Plus{});
+      each_stretch([&](int64_t off, int64_t n) { s1.add(off, n, [&](int64_t e) { return px[e]; }); });
+      const double mb = static_cast<double>(s1.result()) / dl;
+      const T mt = static_cast<T>(mb);
+      Lanes<T, Plus, NV> s2(T(0), Plus{});
+      each_stretch([&](int64_t off, int64_t n) {
+        s2.add(off, n, [&](int64_t e) {
+          const T d = px[e] - mt;
+          return d * d;
+        });
+      });
+      const double c = mb - static_cast<double>(mt);
+      acc.merge(dl, mb, std::max(0.0, static_cast<double>(s2.result()) - dl * c * c));
+    };
+    auto chunk = [&](MomentsAcc& acc, auto&& each_stretch, int64_t len) {
+      if (len >= long_fold)
+        fold_chunk.template operator()<4>(acc, each_stretch, len);
+      else
+        fold_chunk.template operator()<2>(acc, each_stretch, len);
+    };
+    const int64_t rows = static_cast<int64_t>(p.runs.size());
+    if (p.run >= moments_chunk / 2) {
+      for_each_run(p, o, kn, [&](int64_t off, int64_t n, int64_t j) {
+        for (int64_t l = 0; l < n; l += moments_chunk) {
+          const int64_t len = std::min(moments_chunk, n - l);
+          chunk(
+              st[j], [&](auto&& g) { g(off + l, len); }, len);
+        }
+      });
+    } else {
+      const int64_t group = std::max<int64_t>(1, moments_chunk / std::max<int64_t>(1, p.run));
+      for (int64_t r0 = 0; r0 < rows; r0 += group) {
+        const int64_t r1 = std::min(rows, r0 + group);
+        for (int64_t j = 0; j < kn; ++j) {
+          const int64_t b = p.base[static_cast<size_t>(o + j)];
+          chunk(
+              st[j],
+              [&](auto&& g) {
+                for (int64_t r = r0; r < r1; ++r) g(b + p.runs[static_cast<size_t>(r)], p.run);
+              },
+              (r1 - r0) * p.run);
+        }
+      }
     }
-  });
-  if (p.lane_mode()) {
-    double s = 0;
-    for (int64_t i = 0; i < w; ++i) s += acc[i];
-    mean[0] = mu[0];
-    m2[0] = s;
   } else {
-    std::copy(mu, mu + kn, mean);
-    std::copy(acc, acc + kn, m2);
+    // Blocks of rows, each small enough to read twice from L1.
+    const int64_t rows = static_cast<int64_t>(p.runs.size());
+    const int64_t rb = std::max<int64_t>(1, moments_chunk / kn);
+    const int64_t b = p.base[static_cast<size_t>(o)] + k0;
+    alignas(64) double mb[plan_chunk];
+    alignas(64) double qb[plan_chunk];
+    for (int64_t r0 = 0; r0 < rows; r0 += rb) {
+      const int64_t r1 = std::min(rows, r0 + rb);
+      std::fill(mb, mb + kn, 0.0);
+      std::fill(qb, qb + kn, 0.0);
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* q = px + b + p.runs[static_cast<size_t>(r)];
+        for (int64_t i = 0; i < kn; ++i) mb[i] += static_cast<double>(q[i]);
+      }
+      const double nb = static_cast<double>(r1 - r0);
+      for (int64_t i = 0; i < kn; ++i) mb[i] /= nb;
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* q = px + b + p.runs[static_cast<size_t>(r)];
+        for (int64_t i = 0; i < kn; ++i) {
+          const double d = static_cast<double>(q[i]) - mb[i];
+          qb[i] += d * d;
+        }
+      }
+      for (int64_t i = 0; i < kn; ++i) st[i].merge(nb, mb[i], qb[i]);
+    }
+  }
+  for (int64_t j = 0; j < kn; ++j) {
+    mean[j] = st[j].n > 0 ? st[j].mean : std::numeric_limits<double>::quiet_NaN();
+    m2[j] = st[j].m2;
   }
 }
-
-// exp(q[i] - m[i]) for i < n into e, vectorised through Eigen. (GCC 12 reports a false
-// "maybe uninitialized" inside Eigen's AVX-512 exp; the pragma keeps the build clean.)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-template <class T>
-void exp_shifted(const T* q, const T* m, int64_t n, T* e) {
-  using A = Eigen::Array<T, Eigen::Dynamic, 1>;
-  Eigen::Map<A>(e, n) = (Eigen::Map<const A>(q, n) - Eigen::Map<const A>(m, n)).exp();
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 // The shift used for exponentials: the max, or 0 when the max is infinite (all -inf, or a
 // +inf), so that exp(x - shift) is never inf - inf.
@@ -100,36 +144,65 @@ T exp_shift(T m) {
   return std::isinf(m) ? T(0) : m;
 }
 
-// Per-output log-sum-exp of a task into out[0..kn), given the per-output shifts.
+// GCC 12 reports a false "maybe uninitialized" inside Eigen's AVX-512 exp; the pragma
+// keeps the build clean.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// Per-output sums of exp(x - m[j]) over a task into out[0..kn), with Eigen's vectorised
+// exp. The exponentials are written to y at the same offsets when y is given (softmax).
+template <class T>
+void task_sum_exp(const ReducePlan& p, const T* px, T* py, int64_t o, int64_t k0, int64_t kn, const T* m, double* out) {
+  using A = Eigen::Array<T, Eigen::Dynamic, 1>;
+  alignas(64) T tmp[plan_chunk];
+  alignas(64) double acc[plan_chunk];
+  std::fill(acc, acc + kn, 0.0);
+  if (p.lane_mode()) {
+    for_each_run(p, o, kn, [&](int64_t off, int64_t n, int64_t j) {
+      for (int64_t l = 0; l < n; l += plan_chunk) {
+        const int64_t len = std::min(plan_chunk, n - l);
+        T* e = py ? py + off + l : tmp;
+        Eigen::Map<A>(e, len) = (Eigen::Map<const A>(px + off + l, len) - m[j]).exp();
+        acc[j] += static_cast<double>(lane_fold(
+            0, len, T(0), [&](int64_t i) { return e[i]; }, Plus{}));
+      }
+    });
+  } else {
+    for_each_row(p, o, k0, kn, [&](int64_t off, int64_t n) {
+      T* e = py ? py + off : tmp;
+      Eigen::Map<A>(e, n) = (Eigen::Map<const A>(px + off, n) - Eigen::Map<const A>(m, n)).exp();
+      for (int64_t i = 0; i < n; ++i) acc[i] += static_cast<double>(e[i]);
+    });
+  }
+  std::copy(acc, acc + kn, out);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+// Per-output shifts for exponentials of a task: exp_shift of the max.
+template <class T>
+void task_shift(const ReducePlan& p, const T* px, int64_t o, int64_t k0, int64_t kn, T* m) {
+  task_max(p, px, o, k0, kn, m);
+  for (int64_t j = 0; j < kn; ++j) m[j] = exp_shift(m[j]);
+}
+
+// Per-output log-sum-exp of a task into out[0..kn).
 template <class T>
 void task_logsumexp(const ReducePlan& p, const T* px, int64_t o, int64_t k0, int64_t kn, T* out) {
   alignas(64) T m[plan_chunk];
-  alignas(64) T e[plan_chunk];
-  alignas(64) double acc[plan_chunk];
-  const int64_t w = task_width(p, kn);
-  task_max(p, px, o, k0, kn, m);
-  if (p.lane_mode()) std::fill(m, m + w, exp_shift(m[0]));
-  else
-    for (int64_t i = 0; i < kn; ++i) m[i] = exp_shift(m[i]);
-  std::fill(acc, acc + w, 0.0);
-  for_each_segment(p, o, k0, kn, [&](int64_t off, int64_t len) {
-    exp_shifted(px + off, m, len, e);
-    for (int64_t i = 0; i < len; ++i) acc[i] += static_cast<double>(e[i]);
-  });
-  if (p.lane_mode()) {
-    double s = 0;
-    for (int64_t i = 0; i < w; ++i) s += acc[i];
-    out[0] = static_cast<T>(static_cast<double>(m[0]) + std::log(s));
-  } else {
-    for (int64_t i = 0; i < kn; ++i) out[i] = static_cast<T>(static_cast<double>(m[i]) + std::log(acc[i]));
-  }
+  alignas(64) double s[plan_chunk];
+  task_shift(p, px, o, k0, kn, m);
+  task_sum_exp<T>(p, px, nullptr, o, k0, kn, m, s);
+  for (int64_t j = 0; j < kn; ++j) out[j] = static_cast<T>(static_cast<double>(m[j]) + std::log(s[j]));
 }
 
 // Applies task(o, k0, kn, dst) over the plan and writes the per-task results into `out`
 // (laid out as the plan's outputs).
 template <class T, class F>
-void plan_outputs(const ReducePlan& p, T* out, F&& task) {
-  for_each_task(p, [&](int64_t o, int64_t k0, int64_t kn) { task(o, k0, kn, out + o * p.inner + k0); });
+void plan_outputs(const ReducePlan& p, std::size_t reread_bytes, T* out, F&& task) {
+  for_each_task(p, reread_bytes, [&](int64_t o, int64_t k0, int64_t kn) { task(o, k0, kn, out + o * p.inner + k0); });
 }
 
 inline void check_nonempty(const Shape& s, const ReducePlan& p, const char* op) {
@@ -145,7 +218,7 @@ Tensor<T, cpu> max(const Tensor<T, cpu>& x, std::vector<int> axes = {}, bool kee
   const auto p = detail::make_plan(x.shape(), ax);
   detail::check_nonempty(x.shape(), p, "max");
   Tensor<T, cpu> out(detail::reduced_shape(x.shape(), ax, keepdim));
-  detail::plan_outputs(p, out.data(), [&](int64_t o, int64_t k0, int64_t kn, T* dst) {
+  detail::plan_outputs(p, 0, out.data(), [&](int64_t o, int64_t k0, int64_t kn, T* dst) {
     detail::task_max(p, x.data(), o, k0, kn, dst);
   });
   return out;
@@ -161,7 +234,7 @@ Tensor<T, cpu> logsumexp(const Tensor<T, cpu>& x, std::vector<int> axes = {}, bo
     std::fill(out.data(), out.data() + out.numel(), -std::numeric_limits<T>::infinity());
     return out;
   }
-  detail::plan_outputs(p, out.data(), [&](int64_t o, int64_t k0, int64_t kn, T* dst) {
+  detail::plan_outputs(p, sizeof(T), out.data(), [&](int64_t o, int64_t k0, int64_t kn, T* dst) {
     detail::task_logsumexp(p, x.data(), o, k0, kn, dst);
   });
   return out;
@@ -179,7 +252,7 @@ std::pair<Tensor<T, cpu>, Tensor<T, cpu>> moments(const Tensor<T, cpu>& x, std::
   const double n = static_cast<double>(p.count());
   T* pm = mean.data();
   T* pv = var.data();
-  detail::for_each_task(p, [&](int64_t o, int64_t k0, int64_t kn) {
+  detail::for_each_task(p, 0, [&](int64_t o, int64_t k0, int64_t kn) {
     alignas(64) double mu[detail::plan_chunk];
     alignas(64) double m2[detail::plan_chunk];
     detail::task_moments(p, x.data(), o, k0, kn, mu, m2);
@@ -201,7 +274,7 @@ Tensor<T, cpu> var(const Tensor<T, cpu>& x, std::vector<int> axes = {}, bool unb
   Tensor<T, cpu> out(detail::reduced_shape(x.shape(), ax, keepdim));
   const double d = static_cast<double>(p.count() - (unbiased ? 1 : 0));
   T* po = out.data();
-  detail::for_each_task(p, [&](int64_t o, int64_t k0, int64_t kn) {
+  detail::for_each_task(p, 0, [&](int64_t o, int64_t k0, int64_t kn) {
     alignas(64) double mu[detail::plan_chunk];
     alignas(64) double m2[detail::plan_chunk];
     detail::task_moments(p, x.data(), o, k0, kn, mu, m2);
