@@ -16,7 +16,7 @@ namespace gantry {
 struct GradOptions {
   bool create_graph = false;  // record the backward pass, for higher derivatives
   bool retain_graph = false;  // keep the graph for another backward (implied by create_graph)
-  bool allow_unused = true;   // an input the outputs do not depend on gets an undefined Var
+  bool allow_unused = false;  // if true, an input the outputs do not depend on gets an undefined Var
 };
 
 namespace detail {
@@ -197,7 +197,9 @@ std::vector<Var<T, D>> grad(const std::vector<Var<T, D>>& outputs, const std::ve
   std::vector<Var<T, D>> out;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     Var<T, D> g = engine.result_for(inputs[i]);
-    check(g.defined() || opt.allow_unused, "grad: the outputs do not depend on input ", i);
+    check(g.defined() || opt.allow_unused, "grad: the outputs do not depend on input ", i,
+          " (or do not require gradients: is recording off, under no_grad?); pass allow_unused = true to get an "
+          "undefined Var instead");
     out.push_back(g);
   }
   return out;
