@@ -73,8 +73,9 @@ Tensor<T, cpu> normalize_backward(const Tensor<T, cpu>& y, const Tensor<T, cpu>&
     alignas(64) T b[detail::plan_chunk];
     alignas(64) T rs[detail::plan_chunk];
     const int64_t at = o * p.inner + k0;
-    detail::task_sum<T>(p, o, k0, kn, sg, [&](int64_t e, int64_t) { return pg[e]; });
-    detail::task_sum<T>(p, o, k0, kn, sgy, [&](int64_t e, int64_t) { return pg[e] * py[e]; });
+    detail::task_sum2<T>(
+        p, o, k0, kn, sg, sgy, [&](int64_t e, int64_t) { return pg[e]; },
+        [&](int64_t e, int64_t) { return pg[e] * py[e]; });
     // dx = rs * g - rs * mean(g) - y * (rs * mean(g y)) = rs * g - a - y * b
     for (int64_t j = 0; j < kn; ++j) {
       const double r = static_cast<double>(rstd.data()[at + j]);

@@ -244,9 +244,17 @@ struct Lanes {
     for (; l < n; ++l) tail = op(tail, f(off + l));
   }
   A result() {
-    for (int64_t h = W / 2; h >= 1; h /= 2)
-      for (int64_t i = 0; i < h; ++i) acc[i] = op(acc[i], acc[i + h]);
+    halve<W / 2>();
     return op(acc[0], tail);
+  }
+
+ private:
+  // Folds the upper half of the first 2H lanes onto the lower half, down to one lane; the
+  // compile-time sizes keep every index constant.
+  template <int64_t H>
+  void halve() {
+    for (int64_t i = 0; i < H; ++i) acc[i] = op(acc[i], acc[i + H]);
+    if constexpr (H > 1) halve<H / 2>();
   }
 };
 
@@ -334,6 +342,36 @@ void task_sum(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, double* ou
     });
   }
   std::copy(acc, acc + kn, out);
+}
+
+// Two per-output sums of a task in one sweep: out1[j] of f1(e, j) and out2[j] of f2(e, j)
+// (each folded exactly as task_sum would). Each stretch is read by f2 right after f1,
+// while it is still in L1.
+template <class T, class F1, class F2>
+void task_sum2(const ReducePlan& p, int64_t o, int64_t k0, int64_t kn, double* out1, double* out2, F1&& f1,
+               F2&& f2) {
+  alignas(64) double a1[plan_chunk];
+  alignas(64) double a2[plan_chunk];
+  std::fill(a1, a1 + kn, 0.0);
+  std::fill(a2, a2 + kn, 0.0);
+  if (p.lane_mode()) {
+    for_each_run(p, o, kn, [&](int64_t off, int64_t n, int64_t j) {
+      for (int64_t l = 0; l < n; l += sum_chunk) {
+        const int64_t len = std::min(sum_chunk, n - l);
+        a1[j] += static_cast<double>(lane_fold(off + l, len, T(0), [&](int64_t e) { return f1(e, j); }, Plus{}));
+        a2[j] += static_cast<double>(lane_fold(off + l, len, T(0), [&](int64_t e) { return f2(e, j); }, Plus{}));
+      }
+    });
+  } else {
+    for_each_row(p, o, k0, kn, [&](int64_t off, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        a1[i] += static_cast<double>(f1(off + i, i));
+        a2[i] += static_cast<double>(f2(off + i, i));
+      }
+    });
+  }
+  std::copy(a1, a1 + kn, out1);
+  std::copy(a2, a2 + kn, out2);
 }
 
 // Sums (or means, when `average`) per output, accumulated in double.

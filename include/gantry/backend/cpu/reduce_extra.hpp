@@ -1,8 +1,9 @@
 #pragma once
 // Statistics over axes beyond sum and mean: max (NaN-propagating, like torch.amax),
-// logsumexp (shifted by the max, so it never overflows), and moments / var (two passes per
-// output over data that is still in cache: the mean, then the centred squares). All fold
-// through detail::ReducePlan, in double for sums, one output per thread at a time.
+// logsumexp (shifted by the max, so it never overflows), and moments / var (one pass over
+// memory: each chunk of up to 2048 elements is read twice from L1 for its mean and centred
+// squares, and the chunks are merged in double). All fold through detail::ReducePlan;
+// each output is folded by one thread in a fixed order.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,9 +17,10 @@ namespace gantry::ops {
 
 namespace detail {
 
+// max that propagates NaN; written without branches so the lanes vectorise.
 template <class T>
 struct NanMax {
-  T operator()(T a, T v) const { return (v > a || v != v) ? v : a; }
+  T operator()(T a, T v) const { return ((v > a) | (v != v)) ? v : a; }
 };
 
 // Per-output max of a task into m[0..kn).
