@@ -388,12 +388,19 @@ class SafetensorsReader {
       for (const auto& x : shape->as_array()) shape_ok = shape_ok && x.is_int() && x.as_int() >= 0;
     if (!shape_ok)
       bad("tensor '", name, "': shape must be an array of non-negative integers, found ", json::dump(*shape));
-    // The byte count in unsigned 128-bit arithmetic, so a hostile shape cannot overflow it.
-    unsigned __int128 need = dtype_size(e.dtype);
-    const unsigned __int128 limit = std::numeric_limits<int64_t>::max();
+    // The byte count, saturated so that a hostile shape cannot overflow it.
+    const uint64_t limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    uint64_t need = dtype_size(e.dtype);
+    bool too_large = false;
     for (const auto& x : shape->as_array()) {
+      const auto dim = static_cast<uint64_t>(x.as_int());
       e.shape.push_back(x.as_int());
-      need = std::min(need * static_cast<uint64_t>(x.as_int()), limit + 1);
+      if (dim != 0 && need > limit / dim) too_large = true;
+      else need *= dim;
+    }
+    if (std::find(e.shape.begin(), e.shape.end(), 0) != e.shape.end()) {
+      too_large = false;  // an empty tensor, however large its other dimensions
+      need = 0;
     }
 
     bool off_ok = offsets->is_array() && offsets->as_array().size() == 2;
@@ -405,10 +412,10 @@ class SafetensorsReader {
           json::dump(*offsets));
     const auto begin = static_cast<uint64_t>(offsets->as_array()[0].as_int());
     const auto end = static_cast<uint64_t>(offsets->as_array()[1].as_int());
-    if (need != end - begin)
+    if (too_large || need != end - begin)
       bad("tensor '", name, "': data_offsets [", begin, ", ", end, "] hold ", end - begin, " bytes, but dtype ",
           dtype_name(e.dtype), " and shape ", shape_str(e.shape), " need ",
-          need > limit ? std::string("more than 2^63") : std::to_string(static_cast<uint64_t>(need)));
+          too_large ? std::string("more than 2^63") : std::to_string(need));
     return {begin, end};
   }
 
