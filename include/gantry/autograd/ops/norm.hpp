@@ -4,6 +4,7 @@
 // norm ({1, 2, 3}) use. The forward pass is one fused kernel. The backward rule is the
 // fused kernel when it is not being recorded; under create_graph it is the same formula in
 // differentiable ops, so gradient penalties that differentiate through a norm are exact.
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,7 +35,7 @@ std::pair<Var<T, D>, Var<T, D>> moments(const Var<T, D>& x, std::vector<int> axe
 
 // (x - mean) / sqrt(var + eps) over `axes` (biased variance, no affine transform).
 template <class T, class D>
-Var<T, D> normalize(const Var<T, D>& x, std::vector<int> axes, T eps) {
+Var<T, D> normalize(const Var<T, D>& x, std::vector<int> axes, std::type_identity_t<T> eps) {
   auto st = ops::normalize_stats(x.value(), axes, eps);
   return make_result<T, D>("normalize", st.y, {x}, [axes, eps, rstd = st.rstd](const BackwardArgs<T, D>& g) {
     if (!grad_enabled())

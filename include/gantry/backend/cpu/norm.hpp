@@ -4,6 +4,7 @@
 // dx = rstd * (g - mean(g) - y * mean(g * y)). Each output slice is processed by one
 // thread in three passes, the last two over data still in cache.
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "reduce_extra.hpp"
@@ -19,7 +20,7 @@ struct Normalized {
 
 // (x - mean) / sqrt(var + eps) over `axes`, with the statistics it used.
 template <class T>
-Normalized<T> normalize_stats(const Tensor<T, cpu>& x, std::vector<int> axes, T eps) {
+Normalized<T> normalize_stats(const Tensor<T, cpu>& x, std::vector<int> axes, std::type_identity_t<T> eps) {
   const auto ax = detail::reduce_axes(x.shape(), std::move(axes), "normalize");
   const auto p = detail::make_plan(x.shape(), ax);
   const Shape kept = detail::reduced_shape(x.shape(), ax, true);
@@ -46,7 +47,7 @@ Normalized<T> normalize_stats(const Tensor<T, cpu>& x, std::vector<int> axes, T 
 }
 
 template <class T>
-Tensor<T, cpu> normalize(const Tensor<T, cpu>& x, std::vector<int> axes, T eps) {
+Tensor<T, cpu> normalize(const Tensor<T, cpu>& x, std::vector<int> axes, std::type_identity_t<T> eps) {
   return normalize_stats(x, std::move(axes), eps).y;
 }
 
