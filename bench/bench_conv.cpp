@@ -16,7 +16,7 @@ struct Layer {
   ops::Conv2dOptions o{1, 1, 1, 1};
   double flops = 0;  // of one of the three products
   Layer(int64_t n, int64_t cin, int64_t cout, int64_t hw) {
-    Generator gen(1);
+    Rng gen(1);
     x = randn<float>({n, cin, hw, hw}, gen);
     w = randn<float>({cout, cin, 3, 3}, gen);
     b = randn<float>({cout}, gen);

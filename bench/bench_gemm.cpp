@@ -10,7 +10,7 @@ using namespace gantry;
 
 static void BM_gemm(benchmark::State& state) {
   const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
-  Generator gen(1);
+  Rng gen(1);
   auto a = randn<float>({M, K}, gen), b = randn<float>({K, N}, gen);
   auto c = Tensor<float, cpu>::empty({M, N});
   for (auto _ : state) {

@@ -21,7 +21,7 @@ struct Classifier {
   // conv 1->16 (5x5, stride 2, pad 2): 28->14; conv 16->32 (3x3, stride 2, pad 1): 14->7; linear 32*7*7 -> 10
   std::vector<Var<T>> params;
 
-  explicit Classifier(Generator& gen) {
+  explicit Classifier(Rng& gen) {
     auto uniform = [&](Shape s, int64_t fan_in) {  // PyTorch's default bound 1/sqrt(fan_in)
       const T b = T(1) / std::sqrt(static_cast<T>(fan_in));
       return Var<T>(rand<T>(s, gen, -b, b), true);
@@ -60,7 +60,7 @@ void train_classifier(int steps, const std::string& dir) {
               num_threads());
   const auto train = data::fashion_mnist("train", dir);
   const auto test = data::fashion_mnist("test", dir);
-  Generator gen(1);
+  Rng gen(1);
   Classifier<float> net(gen);
   std::vector<Tensor<float>> velocity;
   for (const auto& p : net.params) velocity.push_back(Tensor<float>::zeros(p.shape()));
@@ -106,7 +106,7 @@ void train_classifier(int steps, const std::string& dir) {
 void gradient_penalty_check() {
   std::printf("== 2. A WGAN-GP gradient penalty and its exact gradient (double backward)\n");
   using V = Var<double>;
-  Generator gen(2);
+  Rng gen(2);
   std::vector<V> w = {V(rand<double>({4, 1, 3, 3}, gen, -0.5, 0.5), true), V(rand<double>({4 * 7 * 7, 1}, gen, -0.1, 0.1), true)};
   auto real = rand<double>({4, 1, 7, 7}, gen, -1, 1), fake = rand<double>({4, 1, 7, 7}, gen, -1, 1);
   auto alpha = rand<double>({4, 1, 1, 1}, gen);

@@ -18,7 +18,7 @@ void check_both(const GradFn& f, const Vs& in) {
 }  // namespace
 
 TEST_CASE("binary ops with broadcasting: first and second order") {
-  Generator gen(7);
+  Rng gen(7);
   const std::vector<std::pair<Shape, Shape>> shapes = {
       {{3, 4}, {3, 4}}, {{2, 3, 5}, {5}}, {{4, 1}, {1, 3}}, {{2, 3, 1, 2}, {3, 4, 1}}, {{1}, {2, 3}}};
   for (const auto& [sa, sb] : shapes) {
@@ -37,7 +37,7 @@ TEST_CASE("binary ops with broadcasting: first and second order") {
 }
 
 TEST_CASE("unary ops: first and second order") {
-  Generator gen(8);
+  Rng gen(8);
   for (const Shape& s : {Shape{7}, Shape{2, 3, 5}, Shape{1, 1, 3, 3}}) {
     CAPTURE(s);
     auto x = random_input(s, gen, -2, 2);
@@ -65,7 +65,7 @@ TEST_CASE("unary ops: first and second order") {
 }
 
 TEST_CASE("reductions and broadcasts: first and second order") {
-  Generator gen(9);
+  Rng gen(9);
   auto x = random_input({2, 3, 4, 5}, gen);
   for (const std::vector<int>& axes : std::vector<std::vector<int>>{{}, {0}, {1, 3}, {-1}, {0, 2, 3}}) {
     for (bool keep : {false, true}) {

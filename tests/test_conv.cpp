@@ -92,7 +92,7 @@ double max_diff(const Tensor<T, cpu>& t, const std::vector<double>& ref) {
 }  // namespace
 
 TEST_CASE_TEMPLATE("conv2d and its gradients match naive loops", T, float, double) {
-  Generator gen(5);
+  Rng gen(5);
   const double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;
   for (int threads : {1, 2}) {
     set_num_threads(threads);
@@ -122,7 +122,7 @@ TEST_CASE_TEMPLATE("conv2d and its gradients match naive loops", T, float, doubl
 }
 
 TEST_CASE("conv results are identical for 1 and 2 threads, for any batch size") {
-  Generator gen(9);
+  Rng gen(9);
   for (int64_t N : {1, 2, 5}) {
     auto x = randn<float>({N, 16, 12, 12}, gen), w = randn<float>({24, 16, 3, 3}, gen);
     const Conv2dOptions o{1, 1, 1, 1};
@@ -142,7 +142,7 @@ TEST_CASE("conv results are identical for 1 and 2 threads, for any batch size") 
 }
 
 TEST_CASE("conv_transpose2d is the input gradient of conv2d, plus bias") {
-  Generator gen(2);
+  Rng gen(2);
   auto x = randn<double>({2, 4, 5, 6}, gen), w = randn<double>({4, 3, 3, 3}, gen), b = randn<double>({3}, gen);
   const Conv2dOptions o{2, 2, 1, 1};
   auto y = ops::conv_transpose2d(x, w, b, o, 1, 0);

@@ -68,18 +68,18 @@ TEST_CASE("the caching allocator reuses freed blocks") {
 }
 
 TEST_CASE("random numbers: counter-based, reproducible, independent of thread count") {
-  Generator g1(42), g2(42);
+  Rng g1(42), g2(42);
   auto a = randn<double>({1000}, g1);
   auto b = randn<double>({1000}, g2);
   CHECK(a.to_vector() == b.to_vector());
   // Consecutive draws continue the stream: two halves equal one whole.
-  Generator g3(42);
+  Rng g3(42);
   auto h1 = randn<double>({500}, g3), h2 = randn<double>({500}, g3);
   CHECK(h1.to_vector()[499] == a.to_vector()[499]);
   CHECK(h2.to_vector()[0] == a.to_vector()[500]);
   CHECK(g3.offset() == 1000);
   // Moments of a large draw.
-  Generator g4(1);
+  Rng g4(1);
   auto big = randn<double>({200000}, g4);
   double m = 0, v = 0;
   for (int64_t i = 0; i < big.numel(); ++i) m += big[i];
@@ -97,15 +97,15 @@ TEST_CASE("random numbers: counter-based, reproducible, independent of thread co
   // Same bits whatever the thread count.
   const int threads = num_threads();
   set_num_threads(1);
-  Generator g5(9);
+  Rng g5(9);
   auto one = randn<float>({100000}, g5);
   set_num_threads(2);
-  Generator g6(9);
+  Rng g6(9);
   auto two = randn<float>({100000}, g6);
   set_num_threads(threads);
   CHECK(one.to_vector() == two.to_vector());
   // Different seeds differ.
-  Generator g7(43);
+  Rng g7(43);
   const auto av = a.to_vector();
   CHECK(randn<double>({4}, g7).to_vector() != std::vector<double>(av.begin(), av.begin() + 4));
 }

@@ -37,7 +37,7 @@ double max_error(const Tensor<T, cpu>& a, const Tensor<T, cpu>& b, const Tensor<
 }
 
 template <class T>
-Tensor<T, cpu> operand(int64_t rows, int64_t cols, bool trans, Generator& gen, int64_t batch = 0) {
+Tensor<T, cpu> operand(int64_t rows, int64_t cols, bool trans, Rng& gen, int64_t batch = 0) {
   if (batch) return randn<T>(trans ? Shape{batch, cols, rows} : Shape{batch, rows, cols}, gen);
   return randn<T>(trans ? Shape{cols, rows} : Shape{rows, cols}, gen);
 }
@@ -45,7 +45,7 @@ Tensor<T, cpu> operand(int64_t rows, int64_t cols, bool trans, Generator& gen, i
 }  // namespace
 
 TEST_CASE_TEMPLATE("matmul matches naive loops for every transpose and edge size", T, float, double) {
-  Generator gen(7);
+  Rng gen(7);
   const double tol = sizeof(T) == 4 ? 2e-3 : 1e-10;
   const int64_t sizes[][3] = {{1, 1, 1}, {3, 5, 7}, {8, 32, 16}, {37, 45, 300}, {65, 17, 513}, {130, 70, 9}};
   for (auto& s : sizes)
@@ -66,7 +66,7 @@ TEST_CASE("matmul with K = 0 gives zeros, empty M or N gives empty results") {
 }
 
 TEST_CASE_TEMPLATE("bmm and rank-3 matmul, with batch-1 broadcast", T, float, double) {
-  Generator gen(3);
+  Rng gen(3);
   const double tol = sizeof(T) == 4 ? 1e-3 : 1e-11;
   for (int ta = 0; ta < 2; ++ta)
     for (int tb = 0; tb < 2; ++tb) {
@@ -84,7 +84,7 @@ TEST_CASE_TEMPLATE("bmm and rank-3 matmul, with batch-1 broadcast", T, float, do
 }
 
 TEST_CASE("results are identical for 1 and 2 threads") {
-  Generator gen(11);
+  Rng gen(11);
   auto a = randn<float>({300, 700}, gen), b = randn<float>({700, 200}, gen);
   auto tall = randn<float>({2000, 96}, gen), nar = randn<float>({96, 40}, gen);
   const int before = num_threads();

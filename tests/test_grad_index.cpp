@@ -34,7 +34,7 @@ int64_t flat(const Shape& s, const std::vector<int64_t>& c) {
   return f;
 }
 
-std::vector<int64_t> random_indices(int64_t n, int64_t size, Generator& gen) {
+std::vector<int64_t> random_indices(int64_t n, int64_t size, Rng& gen) {
   const auto u = rand<double>({n}, gen);
   std::vector<int64_t> out;
   for (int64_t i = 0; i < n; ++i) out.push_back(static_cast<int64_t>(u[i] * static_cast<double>(size)));
@@ -44,7 +44,7 @@ std::vector<int64_t> random_indices(int64_t n, int64_t size, Generator& gen) {
 }  // namespace
 
 TEST_CASE("index_select and index_add match naive loops") {
-  Generator gen(21);
+  Rng gen(21);
   for (const Shape& s : {Shape{5}, Shape{7, 3}, Shape{2, 5, 3}, Shape{3, 4, 1, 5}, Shape{2, 1300}}) {
     for (int axis = -1; axis < s.rank(); ++axis) {
       CAPTURE(s);
@@ -87,7 +87,7 @@ TEST_CASE("gather and scatter_add follow torch.gather / scatter_add_") {
                              Indices({2, 5}, {0, 1, 2, 0, 0, 2, 0, 0, 1, 2}), Shape{3, 5});
   CHECK(sa.to_vector() == std::vector<float>{1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1});
 
-  Generator gen(22);
+  Rng gen(22);
   for (const Shape& s : {Shape{6}, Shape{4, 5}, Shape{3, 4, 5}, Shape{2, 3, 2, 3}, Shape{3, 1100}}) {
     for (int axis = 0; axis < s.rank(); ++axis) {
       CAPTURE(s);
@@ -115,7 +115,7 @@ TEST_CASE("gather and scatter_add follow torch.gather / scatter_add_") {
 }
 
 TEST_CASE("scatter adds are reproducible across thread counts") {
-  Generator gen(23);
+  Rng gen(23);
   const auto z = randn<float>({4, 3000}, gen);
   const Indices index({4, 3000}, random_indices(4 * 3000, 2, gen));
   const auto idx = random_indices(3000, 7, gen);
@@ -132,7 +132,7 @@ TEST_CASE("scatter adds are reproducible across thread counts") {
 }
 
 TEST_CASE("index ops: first and second order") {
-  Generator gen(24);
+  Rng gen(24);
   auto w = random_input({5, 3}, gen);  // an embedding table
   const std::vector<int64_t> rows = {4, 0, 4, 2, 1, 4};
   check_both([rows](const Vs& v) { return mul(index_select(v[0], 0, rows), index_select(v[0], 0, rows)); }, {w});

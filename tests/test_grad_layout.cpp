@@ -94,7 +94,7 @@ Tensor<T, cpu> naive_concat(const std::vector<Tensor<T, cpu>>& xs, int axis) {
 }  // namespace
 
 TEST_CASE("concat and split: forward values against naive loops") {
-  Generator gen(1);
+  Rng gen(1);
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (int axis : {0, 1, 2, 3}) {
@@ -126,7 +126,7 @@ TEST_CASE("concat and split: forward values against naive loops") {
 }
 
 TEST_CASE("slice: forward values against naive loops") {
-  Generator gen(2);
+  Rng gen(2);
   auto x = randn<float>({3, 5, 6, 7}, gen);
   struct Case {
     int axis;
@@ -151,7 +151,7 @@ TEST_CASE("slice: forward values against naive loops") {
 }
 
 TEST_CASE("permute and transpose: forward values against naive loops") {
-  Generator gen(3);
+  Rng gen(3);
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     const std::vector<std::pair<Shape, std::vector<int>>> cases = {
@@ -193,7 +193,7 @@ TEST_CASE("permute and transpose: forward values against naive loops") {
 }
 
 TEST_CASE("concat and split: first and second order") {
-  Generator gen(4);
+  Rng gen(4);
   auto a = random_input({2, 3, 5}, gen), b = random_input({2, 4, 5}, gen), c = random_input({2, 1, 5}, gen);
   check_both([](const Vs& v) { return concat(v, 1); }, {a, b, c});
   check_both([](const Vs& v) {
@@ -219,7 +219,7 @@ TEST_CASE("concat and split: first and second order") {
 }
 
 TEST_CASE("slice and slice_backward: first and second order") {
-  Generator gen(5);
+  Rng gen(5);
   auto x = random_input({3, 5, 4}, gen);
   check_linear([](const V& v) { return slice(v, 1, 1, 5, 2); }, x);
   check_linear([](const V& v) { return slice(v, 0, 0, 2); }, x);
@@ -232,7 +232,7 @@ TEST_CASE("slice and slice_backward: first and second order") {
 }
 
 TEST_CASE("permute and transpose: first and second order") {
-  Generator gen(6);
+  Rng gen(6);
   auto x = random_input({2, 3, 4}, gen);
   for (const std::vector<int>& d : std::vector<std::vector<int>>{{2, 0, 1}, {1, 2, 0}, {0, 2, 1}, {1, 0, 2}}) {
     CAPTURE(d.size());

@@ -35,7 +35,7 @@ int64_t out_size(int64_t in, int64_t k, int s, int p) { return (in + 2 * p - k) 
 }  // namespace
 
 TEST_CASE("matmul: gradcheck and gradgradcheck for every transpose") {
-  Generator gen(1);
+  Rng gen(1);
   for (int ta = 0; ta < 2; ++ta)
     for (int tb = 0; tb < 2; ++tb) {
       CAPTURE(ta);
@@ -46,7 +46,7 @@ TEST_CASE("matmul: gradcheck and gradgradcheck for every transpose") {
 }
 
 TEST_CASE("bmm: gradcheck and gradgradcheck, including batch-1 broadcast") {
-  Generator gen(2);
+  Rng gen(2);
   for (int ta = 0; ta < 2; ++ta)
     for (int tb = 0; tb < 2; ++tb) {
       CAPTURE(ta);
@@ -62,7 +62,7 @@ TEST_CASE("bmm: gradcheck and gradgradcheck, including batch-1 broadcast") {
 }
 
 TEST_CASE("conv2d: gradcheck and gradgradcheck with and without bias") {
-  Generator gen(3);
+  Rng gen(3);
   for (const auto& k : conv_cases) {
     CAPTURE(k.kh);
     CAPTURE(k.kw);
@@ -77,7 +77,7 @@ TEST_CASE("conv2d: gradcheck and gradgradcheck with and without bias") {
 }
 
 TEST_CASE("conv2d_input_grad and conv2d_weight_grad: gradcheck and gradgradcheck") {
-  Generator gen(4);
+  Rng gen(4);
   for (const auto& k : conv_cases) {
     CAPTURE(k.kh);
     CAPTURE(k.o.stride_h);
@@ -91,7 +91,7 @@ TEST_CASE("conv2d_input_grad and conv2d_weight_grad: gradcheck and gradgradcheck
 }
 
 TEST_CASE("conv_transpose2d: gradcheck and gradgradcheck with output padding") {
-  Generator gen(5);
+  Rng gen(5);
   struct T {
     Shape x, w;
     Conv2dOptions o;
@@ -110,7 +110,7 @@ TEST_CASE("conv_transpose2d: gradcheck and gradgradcheck with output padding") {
 
 TEST_CASE("a WGAN-GP style penalty through a convolution has exact second derivatives") {
   // d/dw of |d(sum conv(x, w)^2)/dx|^2 mixes all three convolution ops.
-  Generator gen(6);
+  Rng gen(6);
   auto x = random_input({1, 2, 5, 5}, gen), w = random_input({2, 2, 3, 3}, gen);
   const GradFn penalty = [](const Vs& v) {
     grad_mode_guard on(true);  // gradcheck's finite differences run under no_grad

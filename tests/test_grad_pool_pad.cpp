@@ -220,7 +220,7 @@ TEST_CASE("padding, pooling and upsampling match PyTorch (forward and backward)"
 }
 
 TEST_CASE("forward values against naive loops, on 1 and 2 threads") {
-  Generator gen(11);
+  Rng gen(11);
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     CAPTURE(threads);
@@ -260,7 +260,7 @@ TEST_CASE("forward values against naive loops, on 1 and 2 threads") {
 }
 
 TEST_CASE("padding: first and second order") {
-  Generator gen(12);
+  Rng gen(12);
   for (const Shape& s : {Shape{2, 3, 4, 5}, Shape{1, 2, 5, 4}, Shape{3, 3}}) {
     CAPTURE(s);
     auto x = random_input(s, gen);
@@ -274,7 +274,7 @@ TEST_CASE("padding: first and second order") {
 }
 
 TEST_CASE("avg_pool2d, sum_pool2d, upsample_nearest2d: first and second order") {
-  Generator gen(13);
+  Rng gen(13);
   for (const Shape& s : {Shape{2, 2, 5, 6}, Shape{1, 3, 6, 7}, Shape{4, 5}}) {
     CAPTURE(s);
     auto x = random_input(s, gen);
@@ -300,7 +300,7 @@ TEST_CASE("avg_pool2d, sum_pool2d, upsample_nearest2d: first and second order") 
 }
 
 TEST_CASE("max_pool2d and its scatter/gather pair: first and second order") {
-  Generator gen(14);
+  Rng gen(14);
   for (const Shape& s : {Shape{2, 2, 5, 6}, Shape{1, 3, 7, 4}, Shape{4, 5}}) {
     CAPTURE(s);
     auto x = random_input(s, gen);  // distinct values: no ties within finite-difference reach

@@ -63,7 +63,7 @@ const std::vector<Shape> forward_shapes = {{7},         {3, 5},   {2, 3, 5},  {4
 
 template <class T>
 void check_reductions(double tol) {
-  Generator gen(11);
+  Rng gen(11);
   for (const Shape& s : forward_shapes) {
     const auto x = randn<T>(s, gen);
     for (const auto& axes : all_axes(s.rank())) {
@@ -100,7 +100,7 @@ void check_reductions(double tol) {
 
 template <class T>
 void check_softmax(double tol) {
-  Generator gen(12);
+  Rng gen(12);
   for (const Shape& s : forward_shapes) {
     const auto x = randn<T>(s, gen, T(0), T(3));
     for (int axis = -1; axis < s.rank(); ++axis) {
@@ -134,7 +134,7 @@ TEST_CASE("softmax and log_softmax match x - logsumexp(x) along every axis") {
 }
 
 TEST_CASE("results do not depend on the thread count") {
-  Generator gen(13);
+  Rng gen(13);
   const auto x = randn<float>({6, 35, 9, 7}, gen);
   auto run = [&] {
     std::vector<std::vector<float>> r;
@@ -190,7 +190,7 @@ TEST_CASE("max splits the gradient evenly among ties") {
 }
 
 TEST_CASE("max, var, logsumexp: first and second order") {
-  Generator gen(14);
+  Rng gen(14);
   for (const Shape& s : {Shape{7}, Shape{2, 3, 5}, Shape{3, 1, 4}}) {
     auto x = random_input(s, gen, -2, 2);
     for (const auto& axes : all_axes(s.rank())) {
@@ -217,7 +217,7 @@ TEST_CASE("max, var, logsumexp: first and second order") {
 }
 
 TEST_CASE("softmax and log_softmax: first and second order") {
-  Generator gen(15);
+  Rng gen(15);
   for (const Shape& s : {Shape{6}, Shape{2, 3, 5}, Shape{3, 1, 4}, Shape{2, 3, 2, 3}}) {
     auto x = random_input(s, gen, -2, 2);
     for (int axis = -1; axis < s.rank(); ++axis) {

@@ -32,7 +32,7 @@ V penalty(const Tensor<double, cpu>& x_hat, const Vs& w, double lambda) {
 }  // namespace
 
 TEST_CASE("WGAN-GP penalty: gradient with respect to the critic's weights") {
-  Generator gen(3);
+  Rng gen(3);
   const int64_t n = 3;
   auto real = rand<double>({n, 2, 6, 6}, gen, -1, 1), fake = rand<double>({n, 2, 6, 6}, gen, -1, 1);
   // x_hat = real + alpha (fake - real), one alpha per sample.

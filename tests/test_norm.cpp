@@ -55,7 +55,7 @@ const std::vector<Case> cases = {
 
 template <class T>
 void check_moments(double tol) {
-  Generator gen(31);
+  Rng gen(31);
   for (const auto& c : cases) {
     CAPTURE(c.shape);
     const auto x = randn<T>(c.shape, gen, T(3), T(2));
@@ -119,7 +119,7 @@ TEST_CASE("normalize matches torch batch_norm, instance_norm and layer_norm to s
 }
 
 TEST_CASE("moments and normalize: first and second order") {
-  Generator gen(32);
+  Rng gen(32);
   for (const auto& c : std::vector<Case>{{{2, 3, 2, 3}, {0, 2, 3}},
                                          {{2, 3, 2, 3}, {2, 3}},
                                          {{2, 3, 2, 3}, {1, 2, 3}},
@@ -136,7 +136,7 @@ TEST_CASE("moments and normalize: first and second order") {
 }
 
 TEST_CASE("the fused backward equals the recorded one") {
-  Generator gen(33);
+  Rng gen(33);
   for (const auto& c : cases) {
     CAPTURE(c.shape);
     V x(randn<double>(c.shape, gen, 1.0, 3.0), true);
@@ -150,7 +150,7 @@ TEST_CASE("the fused backward equals the recorded one") {
 }
 
 TEST_CASE("statistics do not depend on the thread count") {
-  Generator gen(34);
+  Rng gen(34);
   const auto x = randn<float>({8, 16, 9, 7}, gen);
   auto run = [&] {
     std::vector<std::vector<float>> r;

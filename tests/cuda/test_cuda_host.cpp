@@ -98,7 +98,7 @@ GANTRY_CUDA_TEST_CASE("zeros, clone, views and item on cuda") {
 }
 
 GANTRY_CUDA_TEST_CASE("random factories give the same numbers on cpu and cuda") {
-  Generator g1(42), g2(42);
+  Rng g1(42), g2(42);
   const auto a = randn<float, cpu>({7, 33}, g1);
   const auto b = randn<float, cuda>({7, 33}, g2);
   CHECK(same_bits(a.to_vector(), b.to_vector()));
@@ -166,7 +166,7 @@ GANTRY_CUDA_TEST_CASE("CUDA failures become gantry::CudaError naming the call") 
 
 GANTRY_CUDA_TEST_CASE("cuBLAS matmul matches the CPU GEMM (2-D, transposes)") {
   std::mt19937 rng(7);
-  Generator gen(3);
+  Rng gen(3);
   for (int trial = 0; trial < 40; ++trial) {
     const int64_t M = std::uniform_int_distribution<int64_t>(1, 70)(rng);
     const int64_t N = std::uniform_int_distribution<int64_t>(1, 70)(rng);
@@ -183,7 +183,7 @@ GANTRY_CUDA_TEST_CASE("cuBLAS matmul matches the CPU GEMM (2-D, transposes)") {
 
 GANTRY_CUDA_TEST_CASE("cuBLAS batched matmul matches the CPU (3-D, batch broadcast)") {
   std::mt19937 rng(11);
-  Generator gen(5);
+  Rng gen(5);
   for (int trial = 0; trial < 24; ++trial) {
     const int64_t B = std::uniform_int_distribution<int64_t>(1, 6)(rng);
     const int64_t M = std::uniform_int_distribution<int64_t>(1, 40)(rng);

@@ -83,7 +83,7 @@ std::string shape_error(F&& f) {
   return "no error";
 }
 
-Generator gen(99);
+Rng gen(99);
 
 // Inputs: any sign, or positive (for log, sqrt, rsqrt and pow's base).
 template <class T>

@@ -33,7 +33,7 @@ namespace detail {
 // sum(f(x) * r) for a fixed random r, so that every output element is checked.
 inline GradFn project(const GradFn& f, const std::vector<Var<double, cpu>>& inputs, std::uint64_t seed) {
   const Var<double, cpu> probe = f(inputs);
-  Generator gen(seed);
+  Rng gen(seed);
   auto r = Var<double, cpu>::constant(randn<double>(probe.shape(), gen));
   return [f, r](const std::vector<Var<double, cpu>>& x) { return sum(mul(f(x), r)); };
 }
@@ -76,7 +76,7 @@ inline GradcheckResult gradcheck(const GradFn& f, const std::vector<Var<double, 
 inline GradcheckResult gradgradcheck(const GradFn& f, const std::vector<Var<double, cpu>>& inputs,
                                      GradcheckOptions opt = {}) {
   const GradFn scalar = detail::project(f, inputs, opt.seed);
-  Generator gen(opt.seed + 1);
+  Rng gen(opt.seed + 1);
   std::vector<Var<double, cpu>> u;
   for (const auto& x : inputs) u.push_back(Var<double, cpu>::constant(randn<double>(x.shape(), gen)));
   const GradFn first = [scalar, u](const std::vector<Var<double, cpu>>& x) {
@@ -97,7 +97,7 @@ inline GradcheckResult gradgradcheck(const GradFn& f, const std::vector<Var<doub
 }
 
 // Leaf Vars with random values that require gradients, for tests.
-inline Var<double, cpu> random_input(const Shape& shape, Generator& gen, double lo = -1, double hi = 1) {
+inline Var<double, cpu> random_input(const Shape& shape, Rng& gen, double lo = -1, double hi = 1) {
   return Var<double, cpu>(rand<double>(shape, gen, lo, hi), true);
 }
 

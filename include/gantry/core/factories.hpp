@@ -64,7 +64,7 @@ Tensor<T, D> from_vector(const std::vector<T>& values, D = {}) {
 
 // Uniform in [lo, hi).
 template <class T, class D = cpu>
-Tensor<T, D> rand(const Shape& shape, Generator& gen, T lo = T(0), T hi = T(1), D = {}) {
+Tensor<T, D> rand(const Shape& shape, Rng& gen, T lo = T(0), T hi = T(1), D = {}) {
   const std::uint64_t seed = gen.seed(), first = gen.advance(static_cast<std::uint64_t>(shape.numel()));
   return detail::generate<T, D>(shape, [=](int64_t i) {
     // Philox::uniform is in (0, 1]; 1 - u is in [0, 1).
@@ -73,7 +73,7 @@ Tensor<T, D> rand(const Shape& shape, Generator& gen, T lo = T(0), T hi = T(1), 
 }
 // Normal with the given mean and standard deviation.
 template <class T, class D = cpu>
-Tensor<T, D> randn(const Shape& shape, Generator& gen, T mean = T(0), T stddev = T(1), D = {}) {
+Tensor<T, D> randn(const Shape& shape, Rng& gen, T mean = T(0), T stddev = T(1), D = {}) {
   const std::uint64_t seed = gen.seed(), first = gen.advance(static_cast<std::uint64_t>(shape.numel()));
   return detail::generate<T, D>(shape, [=](int64_t i) {
     return static_cast<T>(mean + stddev * Philox::normal(seed, first + static_cast<std::uint64_t>(i)));

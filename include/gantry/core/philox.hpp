@@ -64,9 +64,9 @@ struct Philox {
 
 // A seeded stream. Each draw of n numbers consumes counters [offset, offset + n).
 // Its state (seed, offset) is two integers, so checkpoints can store it exactly.
-class Generator {
+class Rng {
  public:
-  explicit Generator(std::uint64_t seed = 0, std::uint64_t offset = 0) : seed_(seed), offset_(offset) {}
+  explicit Rng(std::uint64_t seed = 0, std::uint64_t offset = 0) : seed_(seed), offset_(offset) {}
   std::uint64_t seed() const { return seed_; }
   std::uint64_t offset() const { return offset_; }
   // Reserve n counters; returns the first.
