@@ -1,0 +1,26 @@
+// Layer parts: static shapes, PyTorch fixtures (tests/fixtures/make_layer_fixtures.py) and
+// second-order gradchecks.
+#include "part_fixture.hpp"
+
+using namespace gantry;
+
+namespace {
+
+template <class P, class In, class T = float>
+auto make(std::uint64_t seed = 1) {
+  Rng gen(seed);
+  Init init{gen};
+  return typename P::template module<In, T, cpu>(init);
+}
+
+}  // namespace
+
+TEST_CASE("fixture: Linear") {
+  auto m = make<Linear<5>, Vector<7>>();
+  part_fixture::check(m, "linear");
+}
+
+TEST_CASE("fixture: Conv2d") {
+  auto m = make<Conv2d<4, 3, 2, 1>, Image<3, 7, 6>>();
+  part_fixture::check(m, "conv2d");
+}
