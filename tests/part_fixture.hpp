@@ -256,4 +256,36 @@ void check(M& m, const std::string& name, Forward forward = {}, double tol = 1e-
   }
 }
 
+// Second-order gradcheck (gantry::gradgradcheck, double) of a part with respect to its input,
+// every parameter and the floating conditioning in ctx (condition, block conditions, latent,
+// features). The parameters are perturbed in place, so the module must be deterministic
+// between calls in ctx's mode (use eval for parts that update state in training, e.g. SN's u).
+// Each call gets a fresh copy of ctx, so ctx.next_condition() starts at the first block.
+template <class M, class Forward = Default>
+GradcheckResult gradgrad(M& m, const Var<double, cpu>& x, const Context<double, cpu>& ctx = {},
+                         Forward forward = {}, GradcheckOptions opt = {}) {
+  std::vector<Var<double, cpu>> inputs{x};
+  for (const auto& v : {ctx.shared_condition, ctx.latent, ctx.features})
+    if (v.defined() && v.requires_grad()) inputs.push_back(v);
+  for (const auto& v : ctx.block_conditions)
+    if (v.requires_grad()) inputs.push_back(v);
+  for_each_parameter<double, cpu>(m, [&](const std::string&, Var<double, cpu>& p) { inputs.push_back(p); });
+  return gradgradcheck(
+      [&](const std::vector<Var<double, cpu>>& in) {
+        Context<double, cpu> c = ctx;
+        c.next_block = 0;
+        auto outs = detail::as_outputs(forward(m, in[0], c));
+        Var<double, cpu> all = reshape(outs[0], {-1});
+        for (std::size_t i = 1; i < outs.size(); ++i) all = concat(std::vector{all, reshape(outs[i], {-1})}, 0);
+        return all;
+      },
+      inputs, opt);
+}
+
+// A double input of `shape` with values in [-1, 1) that requires a gradient.
+inline Var<double, cpu> input(const Shape& shape, std::uint64_t seed = 7) {
+  Rng gen(seed);
+  return random_input(shape, gen);
+}
+
 }  // namespace part_fixture
