@@ -173,6 +173,16 @@ TEST_CASE("statistics do not depend on the thread count") {
   CHECK(one == two);
 }
 
+TEST_CASE("float tensors take a double eps literal") {
+  Rng gen(35);
+  const auto x = randn<float>({3, 4, 2, 2}, gen);
+  Var<float, cpu> v(x, true);
+  const auto y = normalize(v, {0, 2, 3}, 1e-5);
+  CHECK(y.value().to_vector() == ops::normalize(x, {0, 2, 3}, 1e-5).to_vector());
+  const auto g = grad(sum(mul(y, y)), v);
+  CHECK(g.shape() == x.shape());
+}
+
 TEST_CASE("error messages name the op and the shapes") {
   const auto x = Tensor<float, cpu>::zeros({2, 3, 4, 4});
   CHECK_THROWS_WITH_AS(ops::moments(x, {0, 4}), "moments: axis 4 is out of range for shape [2, 3, 4, 4]", ShapeError);
