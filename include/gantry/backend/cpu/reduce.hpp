@@ -10,36 +10,15 @@
 
 #include "../../core/parallel.hpp"
 #include "../../core/tensor.hpp"
+#include "../reduce_axes.hpp"
 
 namespace gantry::ops {
 
 namespace detail {
 
-// Normalised, sorted, unique axes; an empty list means all axes.
-inline std::vector<int> reduce_axes(const Shape& s, std::vector<int> axes, const char* op) {
-  if (axes.empty()) {
-    for (int i = 0; i < s.rank(); ++i) axes.push_back(i);
-    return axes;
-  }
-  for (int& a : axes) {
-    const int n = a < 0 ? a + s.rank() : a;
-    check<ShapeError>(n >= 0 && n < s.rank(), op, ": axis ", a, " is out of range for shape ", s.str());
-    a = n;
-  }
-  std::sort(axes.begin(), axes.end());
-  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-  return axes;
-}
-
-inline Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdim) {
-  std::vector<int64_t> out;
-  for (int i = 0; i < s.rank(); ++i) {
-    const bool r = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!r) out.push_back(s[i]);
-    else if (keepdim) out.push_back(1);
-  }
-  return Shape(out);
-}
+// reduce_axes and reduced_shape come from backend/reduce_axes.hpp (shared with cuda).
+using gantry::reduce_detail::reduce_axes;
+using gantry::reduce_detail::reduced_shape;
 
 // Generic reduction: out[o] = fold over the reduced sub-space of in, starting from init,
 // with acc = step(acc, x) and a final finish(acc). Axes are merged into runs of kept and

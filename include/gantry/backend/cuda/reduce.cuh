@@ -9,36 +9,14 @@
 #include <vector>
 
 #include "../../core/tensor.hpp"
+#include "../reduce_axes.hpp"
 #include "launch.cuh"
 #include "memory.hpp"
 
 namespace gantry::cuda_detail {
 
-// Normalised, sorted, unique axes; an empty list means all axes.
-inline std::vector<int> reduce_axes(const Shape& s, std::vector<int> axes, const char* op) {
-  if (axes.empty()) {
-    for (int i = 0; i < s.rank(); ++i) axes.push_back(i);
-    return axes;
-  }
-  for (int& a : axes) {
-    const int n = a < 0 ? a + s.rank() : a;
-    check<ShapeError>(n >= 0 && n < s.rank(), op, ": axis ", a, " is out of range for shape ", s.str());
-    a = n;
-  }
-  std::sort(axes.begin(), axes.end());
-  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-  return axes;
-}
-
-inline Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdim) {
-  std::vector<int64_t> out;
-  for (int i = 0; i < s.rank(); ++i) {
-    const bool r = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!r) out.push_back(s[i]);
-    else if (keepdim) out.push_back(1);
-  }
-  return Shape(out);
-}
+using gantry::reduce_detail::reduce_axes;
+using gantry::reduce_detail::reduced_shape;
 
 // The input seen as kept and reduced index spaces. Adjacent axes of the same kind are
 // merged and size-1 axes dropped, so most reductions have one or two of each.
