@@ -39,6 +39,11 @@ template <int C>
 struct ImageWithChannels {};
 template <int N>
 struct VectorOfSize {};
+// An image (any channels) at least H high and W wide: a window or a reflection needs room.
+template <int H, int W>
+struct ImageAtLeast {};
+// An image with even height and width (tflib's 2 x 2 mean pool sums four strided slices).
+struct ImageWithEvenSides {};
 
 // Inputs of a generator and conditioning of a model.
 template <int N>
