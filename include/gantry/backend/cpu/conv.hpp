@@ -71,6 +71,14 @@ inline Geometry geometry(const char* op, const Shape& x, const Shape& w, const C
 // [lo, hi). With AVX-512 this is one masked load and store per vector (the masked-out
 // lanes are never touched), which matters: the packing of every convolution GEMM is
 // made of such short copies.
+#if defined(__AVX512F__)
+inline unsigned lane_mask(int64_t a, int64_t b) { return ((1u << b) - 1u) & ~((1u << a) - 1u); }  // lanes [a, b)
+inline __m512 masked_load(const float* p, unsigned m) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), p); }
+inline __m512d masked_load(const double* p, unsigned m) { return _mm512_maskz_loadu_pd(static_cast<__mmask8>(m), p); }
+inline void masked_store(float* p, unsigned m, __m512 v) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>(m), v); }
+inline void masked_store(double* p, unsigned m, __m512d v) { _mm512_mask_storeu_pd(p, static_cast<__mmask8>(m), v); }
+#endif
+
 template <class T>
 inline void copy_span(T* dst, const T* src, int64_t n, int64_t lo, int64_t hi) {
 #if defined(__AVX512F__)
@@ -78,14 +86,7 @@ inline void copy_span(T* dst, const T* src, int64_t n, int64_t lo, int64_t hi) {
   for (int64_t t = 0; t < n; t += L) {
     const int64_t m = std::min(L, n - t);
     const int64_t a = std::clamp<int64_t>(lo - t, 0, m), b = std::clamp<int64_t>(hi - t, a, m);
-    const unsigned load = ((1u << b) - 1u) & ~((1u << a) - 1u), store = (1u << m) - 1u;
-    if constexpr (sizeof(T) == 4) {
-      _mm512_mask_storeu_ps(dst + t, static_cast<__mmask16>(store),
-                            _mm512_maskz_loadu_ps(static_cast<__mmask16>(load), src + t));
-    } else {
-      _mm512_mask_storeu_pd(dst + t, static_cast<__mmask8>(store),
-                            _mm512_maskz_loadu_pd(static_cast<__mmask8>(load), src + t));
-    }
+    masked_store(dst + t, lane_mask(0, m), masked_load(src + t, lane_mask(a, b)));
   }
 #else
   lo = std::clamp<int64_t>(lo, 0, n);
@@ -282,6 +283,34 @@ void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy
 template <class T>
 void col2im(const Geometry& g, const T* col, T* dx_img, int64_t c0, int64_t c1) {
   const int64_t hw = g.out_hw();
+#if defined(__AVX512F__)
+  if (g.sw == 1) {
+    // Each input row gathers its kw shifted contributions in a register and is written
+    // once (scatter_row per kj re-reads the row kw times, in short pieces).
+    using S = gemm_detail::Simd<T>;
+    constexpr int64_t L = S::lanes;
+    for (int64_t ci = c0; ci < c1; ++ci)
+      for (int64_t ki = 0; ki < g.kh; ++ki) {
+        const T* rows = col + ((ci - c0) * g.kh + ki) * g.kw * hw;  // row of kj at rows + kj*hw
+        for (int64_t oh = 0; oh < g.Ho; ++oh) {
+          const int64_t ih = oh * g.sh - g.ph + ki;
+          if (ih < 0 || ih >= g.H) continue;
+          T* d = dx_img + (ci * g.H + ih) * g.W;
+          for (int64_t iw0 = 0; iw0 < g.W; iw0 += L) {
+            const int64_t m = std::min(L, g.W - iw0);
+            auto v = masked_load(d + iw0, lane_mask(0, m));
+            for (int64_t kj = 0; kj < g.kw; ++kj) {
+              const int64_t off = kj - g.pw;  // output column ow feeds input column ow + off
+              const int64_t a = std::clamp<int64_t>(off - iw0, 0, m), b = std::clamp<int64_t>(off + g.Wo - iw0, a, m);
+              if (a < b) v = S::add(v, masked_load(rows + kj * hw + oh * g.Wo + iw0 - off, lane_mask(a, b)));
+            }
+            masked_store(d + iw0, lane_mask(0, m), v);
+          }
+        }
+      }
+    return;
+  }
+#endif
   for (int64_t ci = c0; ci < c1; ++ci)
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj)
