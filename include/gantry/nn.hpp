@@ -17,3 +17,4 @@
 #include "nn/resample_conv.hpp"
 #include "nn/reflection_pad2d.hpp"
 #include "nn/global_pool.hpp"
+#include "nn/spectral_norm.hpp"
