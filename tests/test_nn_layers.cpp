@@ -289,3 +289,18 @@ TEST_CASE("orthogonal init of an embedding table (BigGAN's shared embedding)") {
   auto m = as_matrix(emb["weight"]);
   CHECK((m * m.transpose() - Eigen::MatrixXd::Identity(10, 10)).cwiseAbs().maxCoeff() < 1e-12);
 }
+
+TEST_CASE("the composition example of docs/parts.md") {
+  using G = Generator<Latent<128>, Linear<4 * 4 * 64>, Reshape<64, 4, 4>, UpsampleConv<64, 3>, ReLU,
+                      UpsampleConv<3, 3>, Tanh>;
+  using D = Discriminator<Image<3, 16, 16>, MeanPoolConv<64, 1>, ReLU, ConvMeanPool<64, 3>, ReLU, GlobalMeanPool,
+                          Linear<1>>;
+  static_assert(std::is_same_v<G::output, Image<3, 16, 16>> && std::is_same_v<D::output, Vector<1>>);
+  Rng rng(1);
+  Init init{rng};
+  G::module<float, cpu> g(init);
+  D::module<float, cpu> d(init);
+  auto z = Var<float>::constant(randn<float>({2, 128}, rng));
+  auto score = d.forward(g.forward(z, {}, true), {}, true);
+  CHECK(score.shape() == Shape{2, 1});
+}
