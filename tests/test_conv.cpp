@@ -26,6 +26,7 @@ const Case cases[] = {
     {1, 2, 4, 4, 33, 3, 3, {1, 2, 1, 0}},  {5, 17, 6, 6, 9, 3, 3, {1, 1, 1, 1}},
     {5, 3, 8, 4, 6, 3, 3, {1, 1, 1, 1}},   // 32 output pixels: several images per GEMM
     {3, 40, 8, 8, 12, 3, 3, {1, 1, 1, 1}}, // 64 pixels, channels-last runs longer than a panel
+    {2, 3, 9, 7, 4, 5, 3, {1, 1, 1, 1}},   // stride 1, Wo == W but Ho != H (window packing)
 };
 
 template <class T>

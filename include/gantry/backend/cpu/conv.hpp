@@ -14,6 +14,7 @@
 // reproducible for a given thread count.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <numeric>
 #include <vector>
 
@@ -225,6 +226,26 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
   constexpr int NR = Tile<T>::NR;
   const int64_t kk = g.kh * g.kw, hw = g.out_hw(), span = p1 - p0;
   const int64_t x_stride = g.C * g.in_hw(), y_stride = g.O * hw;
+#if defined(__AVX512F__)
+  // Window packing (below): per panel of the image, which lanes are inside the image for
+  // each kernel column (kw masks) and each kernel row (kh masks).
+  const bool window = g.sw == 1 && g.sh == 1 && g.Wo == g.W;
+  std::vector<std::uint64_t> masks;
+  if (window) {
+    const int64_t panels = (span + NR - 1) / NR;
+    masks.assign(static_cast<std::size_t>(panels * (g.kw + g.kh)), 0);
+    int64_t oh = p0 / g.Wo, ow = p0 % g.Wo;
+    for (int64_t t = 0; t < span; ++t) {
+      std::uint64_t* m = masks.data() + (t / NR) * (g.kw + g.kh);
+      const std::uint64_t bit = std::uint64_t{1} << (t % NR);
+      for (int64_t q = 0; q < g.kw; ++q)
+        if (ow + q - g.pw >= 0 && ow + q - g.pw < g.W) m[q] |= bit;
+      for (int64_t q = 0; q < g.kh; ++q)
+        if (oh + q - g.ph >= 0 && oh + q - g.ph < g.H) m[g.kw + q] |= bit;
+      if (++ow == g.Wo) ow = 0, ++oh;
+    }
+  }
+#endif
   gemm_blocked_at<T>(
       g.O, (n1 - n0) * span, g.ckk(),
       [&](int64_t i0, int64_t, int64_t k0, int64_t kc, T*) { return wp.at(0, i0, k0, kc); },
@@ -233,9 +254,33 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
         for (int64_t jp = 0; jp < nc; jp += NR) {
           const int64_t n = std::min<int64_t>(NR, nc - jp), j = j0 + jp;
           const T* x_img = x + (n0 + j / span) * x_stride;
-          const int nsegs = segments(g, p0 + j % span, n, segs);
           T* d = buf + jp * kc;
           int64_t ci = k0 / kk, ki = (k0 % kk) / g.kw, kj = k0 % g.kw;
+#if defined(__AVX512F__)
+          if (window) {
+            // Stride 1 and Wo == W: output pixel p reads input element p + (ki-ph)*W + (kj-pw)
+            // of the plane, so a panel row is one window of the plane under a lane mask (the
+            // lanes whose row and column fall inside the image), whatever the image width.
+            using S = gemm_detail::Simd<T>;
+            constexpr int L = S::lanes;
+            const int64_t p = p0 + j % span, panel = (j % span) / NR;
+            const std::uint64_t* col_ok = masks.data() + panel * (g.kw + g.kh);
+            const std::uint64_t* row_ok = col_ok + g.kw;
+            for (int64_t k = 0; k < kc; ++k) {
+              const std::uint64_t ok = col_ok[kj] & row_ok[ki];
+              const T* src = x_img + ci * g.H * g.W + p + (ki - g.ph) * g.W + (kj - g.pw);
+              T* row = d + k * NR;
+              for (int c = 0; c < NR; c += L)
+                S::store(row + c, masked_load(src + c, static_cast<unsigned>((ok >> c) & ((1u << L) - 1u))));
+              if (++kj == g.kw) {
+                kj = 0;
+                if (++ki == g.kh) ki = 0, ++ci;
+              }
+            }
+            continue;
+          }
+#endif
+          const int nsegs = segments(g, p0 + j % span, n, segs);
           for (int64_t k = 0; k < kc; ++k) {
             T* row = d + k * NR;
             gather_row(x_img, g, ci, ki, kj, segs, nsegs, row);
