@@ -445,6 +445,14 @@ void to_channels_last(const Geometry& g, const T* x, int64_t n0, int64_t n1, T* 
     for (int64_t c0 = 0; c0 < C; c0 += B)
       for (int64_t p0 = 0; p0 < hw; p0 += B) {
         const int64_t c1 = std::min(C, c0 + B), p1 = std::min(hw, p0 + B);
+#if defined(__AVX512F__)
+        if constexpr (std::is_same_v<T, float>) {
+          if (c1 - c0 == B && p1 - p0 == B) {
+            gemm_detail::transpose_16x16(src + c0 * hw + p0, hw, dst + p0 * C + c0, C);
+            continue;
+          }
+        }
+#endif
         for (int64_t c = c0; c < c1; ++c)
           for (int64_t p = p0; p < p1; ++p) dst[p * C + c] = src[c * hw + p];
       }
@@ -506,7 +514,14 @@ void weight_grad_rows(const Geometry& g, const T* xcl, const T* gy, int64_t n0, 
               }
               const int64_t lo = std::clamp<int64_t>(kj_lo * g.C - run.r0, 0, run.len);
               const int64_t hi = std::clamp<int64_t>(kj_hi * g.C - run.r0, lo, run.len);
-              copy_span(row + run.at, xi + (ih * g.W + iw0) * g.C + run.r0, run.len, lo, hi);
+              const T* src = xi + (ih * g.W + iw0) * g.C + run.r0;
+              if (run.len == NR && lo == 0 && hi == NR) {
+                // The common case (C a multiple of NR, pixel inside): a plain vector copy.
+                using S = Simd<T>;
+                for (int c = 0; c < NR; c += S::lanes) S::store(row + c, S::load(src + c));
+              } else {
+                copy_span(row + run.at, src, run.len, lo, hi);
+              }
             }
             if (n < NR) zero_span(row + n, NR - n);
             if (++ow == g.Wo) {
