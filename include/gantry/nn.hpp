@@ -18,3 +18,4 @@
 #include "nn/reflection_pad2d.hpp"
 #include "nn/global_pool.hpp"
 #include "nn/spectral_norm.hpp"
+#include "nn/self_attention.hpp"
