@@ -261,6 +261,9 @@ void check(M& m, const std::string& name, Forward forward = {}, double tol = 1e-
 // features). The parameters are perturbed in place, so the module must be deterministic
 // between calls in ctx's mode (use eval for parts that update state in training, e.g. SN's u).
 // Each call gets a fresh copy of ctx, so ctx.next_condition() starts at the first block.
+// The outputs are checked squared (y ⊙ y): the second derivative of a linear part (a pool,
+// a padding) is zero, and would pass even if its backward were not recorded, while that of
+// y ⊙ y involves the part's Jacobian and needs its backward on the tape.
 template <class M, class Forward = Default>
 GradcheckResult gradgrad(M& m, const Var<double, cpu>& x, const Context<double, cpu>& ctx = {},
                          Forward forward = {}, GradcheckOptions opt = {}) {
@@ -277,7 +280,7 @@ GradcheckResult gradgrad(M& m, const Var<double, cpu>& x, const Context<double, 
         auto outs = detail::as_outputs(forward(m, in[0], c));
         Var<double, cpu> all = reshape(outs[0], {-1});
         for (std::size_t i = 1; i < outs.size(); ++i) all = concat(std::vector{all, reshape(outs[i], {-1})}, 0);
-        return all;
+        return mul(all, all);
       },
       inputs, opt);
 }
