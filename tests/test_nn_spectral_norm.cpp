@@ -91,10 +91,18 @@ TEST_CASE("SN matches BigGAN-PyTorch's SN over several forwards (PyTorch fixture
     SNConv2d<3, 4, 2, 1, false, 12>::module<Image<2, 6, 7>, float, cpu> m(init);
     check_steps(m, "sn_conv2d_s2_nobias", plain);
   }
+  SUBCASE("SN<ConvTranspose2d>, W viewed as [in, out * K * K]: train, train, eval") {
+    SN<ConvTranspose2d<3, 4, 2, 1>>::module<Image<2, 3, 4>, float, cpu> m(init);
+    check_steps(m, "sn_conv_transpose2d", plain);
+  }
   SUBCASE("SNEmbedding: train, train, eval") {
     SNEmbedding<6, 4>::module<Vector<1>, float, cpu> m(init);
     check_steps(m, "sn_embedding", [](auto& mod, auto&, auto& ctx) {
       return mod.forward_labels(ctx.labels, ctx.training);
+    });
+    SNEmbedding<6, 4>::module<Vector<1>, float, cpu> as_part(init);  // forward(x, ctx): labels from ctx
+    check_steps(as_part, "sn_embedding", [](auto& mod, auto&, auto& ctx) {
+      return mod.forward(Var<float>::constant(Tensor<float>::zeros(Shape{3, 1})), ctx);
     });
   }
 }
@@ -228,6 +236,6 @@ TEST_CASE("SN in a model: gradients reach the weight, seeds, and errors") {
     CHECK(p.grad().defined());
   });
   SNEmbedding<3, 2>::module<Vector<1>, float, cpu> e(init);
-  CHECK_THROWS_WITH_AS(e.forward_labels({0, 3}, true), "SNEmbedding: label 3 is out of range for 3 classes",
+  CHECK_THROWS_WITH_AS(e.forward_labels({0, 3}, true), "Embedding<3, 2>: label 3 at position 1 is outside [0, 3)",
                        ShapeError);
 }

@@ -19,3 +19,7 @@
 #include "nn/global_pool.hpp"
 #include "nn/spectral_norm.hpp"
 #include "nn/self_attention.hpp"
+#include "nn/batch_norm.hpp"
+#include "nn/conditional_batch_norm.hpp"
+#include "nn/instance_norm.hpp"
+#include "nn/layer_norm.hpp"

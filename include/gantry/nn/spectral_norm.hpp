@@ -13,7 +13,9 @@
 // duration of its forward, so the inner forward is reused unchanged. ε = 10^-EpsExp:
 // 8 (BigGAN-PyTorch default), 6 (BigGAN ImageNet, U-Net GAN, IC-GAN, ADC-GAN scripts),
 // 12 (SAGAN TF), 4 (BigGAN TF Hub). Names: the inner part's (`weight`, `bias`) plus the
-// buffers `u` [1, out] and `sv` [1] (BigGAN's `u0`, `sv0`).
+// buffers `u` [1, W.size(0)] and `sv` [1] (BigGAN's `u0`, `sv0`). Every weight is viewed with
+// W.size(0) rows, as BigGAN does: for ConvTranspose2d ([In, Out, K, K]) that is In rows, as in
+// heykeetae's SAGAN SpectralNorm (torch.nn.utils.spectral_norm would take dim 1 there).
 #include <cmath>
 #include <concepts>
 #include <limits>
@@ -22,12 +24,13 @@
 #include <vector>
 
 #include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/index.hpp"
 #include "../autograd/ops/linalg.hpp"
 #include "../autograd/ops/reduce.hpp"
 #include "../autograd/ops/reshape.hpp"
 #include "../core/factories.hpp"
 #include "conv2d.hpp"
+#include "embedding.hpp"
+#include "epsilon.hpp"
 #include "init.hpp"
 #include "linear.hpp"
 #include "module.hpp"
@@ -105,14 +108,6 @@ struct SpectralNorm {
 };
 
 namespace detail {
-// 10^-n as the literal 1e-n (one correctly rounded division of exact powers of ten).
-template <int EpsExp>
-constexpr double pow10_neg() {
-  double p = 1;
-  for (int i = 0; i < EpsExp; ++i) p *= 10;
-  return 1 / p;
-}
-
 // A part's module opts into SN by having a `weight` Var that its forward reads.
 template <class M, class T, class D>
 concept HasWeight = requires(M m) {
@@ -122,7 +117,6 @@ concept HasWeight = requires(M m) {
 
 template <class Part, int EpsExp = 8>
 struct SN {
-  static_assert(EpsExp > 0 && EpsExp < 30, "gantry: SN<Part, EpsExp> uses eps = 10^-EpsExp");
   static constexpr double eps = detail::pow10_neg<EpsExp>();
 
   template <class In>
@@ -181,45 +175,10 @@ using SNLinear = SN<Linear<Out, Bias>, EpsExp>;
 template <int Out, int K, int Stride = 1, int Pad = K / 2, bool Bias = true, int EpsExp = 8>
 using SNConv2d = SN<Conv2d<Out, K, Stride, Pad, Bias>, EpsExp>;
 
-// SNEmbedding<Num, Dim>: a [Num, Dim] table normalised as a matrix with Num rows
-// (u in R^{1 x Num}, BigGAN's SNEmbedding), looked up by ctx.labels: [B] -> [B, Dim].
-// Initialised like nn.Embedding (N(0, 1)) under the PyTorch default scheme, otherwise by
-// the model's scheme (BigGAN's init_weights re-initialises embeddings with the convs).
+// SNEmbedding<Num, Dim>: the [Num, Dim] table normalised as a matrix with Num rows (u in
+// R^{1 x Num}, BigGAN's SNEmbedding); rows for ctx.labels as a part, or
+// forward_labels(labels, training) as a sub-module (projection heads).
 template <int Num, int Dim, int EpsExp = 8>
-struct SNEmbedding {
-  static_assert(Num > 0 && Dim > 0, "gantry: SNEmbedding<Num, Dim> needs positive sizes");
-  static constexpr double eps = detail::pow10_neg<EpsExp>();
-  template <class In>
-  static constexpr bool accepts = true;  // its input is the labels
-  template <class In>
-  using expects = In;
-  template <class In>
-  using output = Vector<Dim>;
-
-  template <class In, class T, class D>
-  struct module {
-    Var<T, D> weight;
-    SpectralNorm<T, D> sn;
-
-    explicit module(Init& init) : weight(embedding_weight(init), true), sn(Num, static_cast<T>(eps), init) {}
-
-    Var<T, D> forward(const Var<T, D>&, Context<T, D>& ctx) { return forward_labels(ctx.labels, ctx.training); }
-    Var<T, D> forward_labels(const std::vector<int64_t>& labels, bool training) {
-      for (auto y : labels)
-        check<ShapeError>(0 <= y && y < Num, "SNEmbedding: label ", y, " is out of range for ", Num, " classes");
-      return index_select(sn.normalise(weight, training), 0, labels);
-    }
-    void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
-      v.parameter(join_name(prefix, "weight"), weight);
-      sn.visit(v, prefix);
-    }
-
-   private:
-    static Tensor<T, D> embedding_weight(Init& init) {
-      if (init.scheme == InitScheme::pytorch_default) return to_device<D>(randn<T>(Shape{Num, Dim}, init.gen));
-      return init::weight<T, D>(Shape{Num, Dim}, Dim, Num, init);
-    }
-  };
-};
+using SNEmbedding = SN<Embedding<Num, Dim>, EpsExp>;
 
 }  // namespace gantry
