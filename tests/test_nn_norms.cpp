@@ -29,6 +29,7 @@ std::map<std::string, Shape> buffer_shapes(M& m) {
 
 // Shapes: every norm keeps its input shape, at odd and even sizes; none takes a vector.
 static_assert(std::is_same_v<BatchNorm2d<>::output<Image<3, 5, 4>>, Image<3, 5, 4>>);
+static_assert(std::is_same_v<BatchNorm1d<>::output<Vector<7>>, Vector<7>> && !BatchNorm1d<>::accepts<Image<1, 2, 2>>);
 static_assert(std::is_same_v<InstanceNorm2d<>::output<Image<2, 7, 7>>, Image<2, 7, 7>>);
 static_assert(std::is_same_v<LayerNorm::output<Image<8, 4, 4>>, Image<8, 4, 4>>);
 static_assert(std::is_same_v<ConditionalBatchNorm<ClassTable<10>>::output<Image<6, 9, 8>>, Image<6, 9, 8>>);
@@ -50,6 +51,14 @@ TEST_CASE("BatchNorm2d matches torch.nn.BatchNorm2d (train, eval, no affine)") {
   part_fixture::check(bn_eval, "batch_norm2d_eval");
   BatchNorm2d<false>::module<Image<4, 3, 3>, float, cpu> plain(init);
   part_fixture::check(plain, "batch_norm2d_noaffine_train");
+}
+
+TEST_CASE("BatchNorm1d matches torch.nn.BatchNorm1d on vectors (train, eval)") {
+  Rng gen(1);
+  Init init{gen};
+  BatchNorm1d<>::module<Vector<5>, float, cpu> train(init), eval(init);
+  part_fixture::check(train, "batch_norm1d_train");
+  part_fixture::check(eval, "batch_norm1d_eval");
 }
 
 TEST_CASE("InstanceNorm2d and LayerNorm (tflib) match PyTorch") {
@@ -176,6 +185,15 @@ TEST_CASE("norms: second derivatives in double (gradgradcheck)") {
     r = part_fixture::gradgrad(m, x, eval);  // running statistics moved by the calls above
     CHECK_MESSAGE(r, r.report);
   }
+  SUBCASE("BatchNorm1d train and eval") {
+    BatchNorm1d<>::module<Vector<3>, double, cpu> m(init);
+    perturb(m);
+    const auto v = part_fixture::input({4, 3});
+    auto r = part_fixture::gradgrad(m, v, train);
+    CHECK_MESSAGE(r, r.report);
+    r = part_fixture::gradgrad(m, v, eval);
+    CHECK_MESSAGE(r, r.report);
+  }
   SUBCASE("InstanceNorm2d with affine, LayerNorm") {
     InstanceNorm2d<true>::module<In, double, cpu> in(init);
     perturb(in);
@@ -222,6 +240,9 @@ TEST_CASE("norms: shape and conditioning errors name the part and the shapes") {
   CHECK_THROWS_WITH_AS(bn.forward(Var<float>::constant(randn<float>({1, 3, 1, 1}, noise)), ctx),
                        "BatchNorm2d: expected more than 1 value per channel in training, found input [1, 3, 1, 1]",
                        ShapeError);
+  BatchNorm1d<>::module<Vector<3>, float, cpu> bn1(init);
+  CHECK_THROWS_WITH_AS(bn1.forward(Var<float>::constant(randn<float>({2, 4}, noise)), ctx),
+                       "BatchNorm1d: expected input [N, 3], found [2, 4]", ShapeError);
   ConditionalBatchNorm<ClassTable<4>>::module<Image<3, 4, 4>, float, cpu> table(init);
   ctx.labels = {0};
   CHECK_THROWS_WITH_AS(table.forward(x, ctx), "ConditionalBatchNorm<ClassTable<4>>: a batch of 2 needs as many labels, found 1",

@@ -6,10 +6,11 @@
 // recorded (a generator run under no_grad in the discriminator's step updates them too, as
 // in BigGAN-PyTorch). ε = 10^-EpsExp (1e-5 default; BigGAN's TF original uses 1e-4).
 //
-// BatchNorm2d<Affine = true, EpsExp = 5>: names weight, bias [C] (ones, zeros),
+// BatchNorm2d<Affine = true, EpsExp = 5> (and BatchNorm1d on vectors): names weight, bias [C] (ones, zeros),
 // buffers running_mean [C] (zeros), running_var [C] (ones), num_batches_tracked [] (0; kept in
 // T, where PyTorch keeps int64).
 #include <string>
+#include <vector>
 
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/ops/norm.hpp"
@@ -30,7 +31,7 @@ void assign_buffer(Tensor<T, D>& dst, const Tensor<T, D>& src) {
 }  // namespace detail
 
 // Running mean and variance of C channels and the normalisation without affine transform
-// (shared by BatchNorm2d and the conditional batch norms).
+// (shared by the batch norms and the conditional batch norms).
 template <class T, class D>
 struct BatchStatistics {
   static constexpr double momentum = 0.1;
@@ -40,28 +41,30 @@ struct BatchStatistics {
   BatchStatistics(int64_t channels, T eps_)
       : running_mean(Tensor<T, D>::zeros(Shape{channels})), running_var(ones<T, D>(Shape{channels})), eps(eps_) {}
 
-  // x̂ of x [N, C, H, W]: batch statistics and a running-statistics update in training,
-  // the running statistics in eval.
-  Var<T, D> normalise(const Var<T, D>& x, bool training, const char* who) {
+  // x̂ of x [N, C, H, W] (or [N, C]): batch statistics and a running-statistics update in
+  // training, the running statistics in eval.
+  Var<T, D> normalise(const Var<T, D>& x, bool training, const char* who, bool image = true) {
     const int64_t c = running_mean.numel();
-    check<ShapeError>(x.rank() == 4 && x.dim(1) == c, who, ": expected input [N, ", c, ", H, W], found ",
-                      x.shape().str());
+    check<ShapeError>(x.rank() == (image ? 4 : 2) && x.dim(1) == c, who, ": expected input [N, ", c,
+                      image ? ", H, W]" : "]", ", found ", x.shape().str());
+    const std::vector<int64_t> kept = image ? std::vector<int64_t>{1, c, 1, 1} : std::vector<int64_t>{1, c};
     if (!training) {
-      const auto mean = Var<T, D>::constant(running_mean.reshape({1, c, 1, 1}));
-      const auto rstd = Var<T, D>::constant(ops::rsqrt(ops::add_scalar(running_var, eps)).reshape({1, c, 1, 1}));
+      const auto mean = Var<T, D>::constant(running_mean.reshape(kept));
+      const auto rstd = Var<T, D>::constant(ops::rsqrt(ops::add_scalar(running_var, eps)).reshape(kept));
       return mul(sub(x, mean), rstd);
     }
     const int64_t n = x.numel() / c;
     check<ShapeError>(n > 1, who, ": expected more than 1 value per channel in training, found input ",
                       x.shape().str());
-    auto [mean, var] = ops::moments(x.value(), {0, 2, 3});
+    const std::vector<int> axes = image ? std::vector<int>{0, 2, 3} : std::vector<int>{0};
+    auto [mean, var] = ops::moments(x.value(), axes);
     const T m = static_cast<T>(momentum);
     const T unbias = static_cast<T>(static_cast<double>(n) / static_cast<double>(n - 1));
     detail::assign_buffer(running_mean,
                           ops::add(ops::mul_scalar(running_mean, T(1) - m), ops::mul_scalar(mean.reshape({c}), m)));
     detail::assign_buffer(running_var, ops::add(ops::mul_scalar(running_var, T(1) - m),
                                                 ops::mul_scalar(var.reshape({c}), m * unbias)));
-    return normalize(x, {0, 2, 3}, eps);
+    return normalize(x, axes, eps);
   }
 
   void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
@@ -69,6 +72,42 @@ struct BatchStatistics {
     v.buffer(join_name(prefix, "running_var"), running_var);
   }
 };
+
+namespace detail {
+// The module of BatchNorm2d (images, channels = In::channels) and BatchNorm1d (vectors,
+// channels = In::size).
+template <bool Affine, bool Image, int C, class T, class D>
+struct batch_norm_module {
+  Var<T, D> weight, bias;
+  BatchStatistics<T, D> stats;
+  Tensor<T, D> num_batches_tracked;
+
+  explicit batch_norm_module(double eps)
+      : weight(Affine ? Var<T, D>(ones<T, D>(Shape{C}), true) : Var<T, D>()),
+        bias(Affine ? Var<T, D>(Tensor<T, D>::zeros(Shape{C}), true) : Var<T, D>()),
+        stats(C, static_cast<T>(eps)),
+        num_batches_tracked(Tensor<T, D>::zeros(Shape{})) {}
+
+  Var<T, D> apply(const Var<T, D>& x, Context<T, D>& ctx, const char* who) {
+    auto y = stats.normalise(x, ctx.training, who, Image);
+    if (ctx.training) assign_buffer(num_batches_tracked, ops::add_scalar(num_batches_tracked, T(1)));
+    if constexpr (!Affine) {
+      return y;
+    } else {
+      const std::vector<int64_t> kept = Image ? std::vector<int64_t>{1, C, 1, 1} : std::vector<int64_t>{1, C};
+      return add(mul(y, reshape(weight, kept)), reshape(bias, kept));
+    }
+  }
+  void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
+    if (Affine) {
+      v.parameter(join_name(prefix, "weight"), weight);
+      v.parameter(join_name(prefix, "bias"), bias);
+    }
+    stats.visit(v, prefix);
+    v.buffer(join_name(prefix, "num_batches_tracked"), num_batches_tracked);
+  }
+};
+}  // namespace detail
 
 template <bool Affine = true, int EpsExp = 5>
 struct BatchNorm2d {
@@ -81,33 +120,28 @@ struct BatchNorm2d {
   using output = In;
 
   template <class In, class T, class D>
-  struct module {
-    static constexpr int C = In::channels;
-    Var<T, D> weight, bias;
-    BatchStatistics<T, D> stats;
-    Tensor<T, D> num_batches_tracked;
+  struct module : detail::batch_norm_module<Affine, true, In::channels, T, D> {
+    explicit module(Init&) : detail::batch_norm_module<Affine, true, In::channels, T, D>(eps) {}
+    Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) { return this->apply(x, ctx, "BatchNorm2d"); }
+  };
+};
 
-    explicit module(Init&)
-        : weight(Affine ? Var<T, D>(ones<T, D>(Shape{C}), true) : Var<T, D>()),
-          bias(Affine ? Var<T, D>(Tensor<T, D>::zeros(Shape{C}), true) : Var<T, D>()),
-          stats(C, static_cast<T>(eps)),
-          num_batches_tracked(Tensor<T, D>::zeros(Shape{})) {}
+// BatchNorm1d: the same over the batch axis of vectors (PyTorch's BatchNorm1d on [N, C]; the
+// BN after the linear layer of the WGAN-GP DCGAN-style generator, tflib's axes [0]).
+template <bool Affine = true, int EpsExp = 5>
+struct BatchNorm1d {
+  static constexpr double eps = detail::pow10_neg<EpsExp>();
+  template <class In>
+  static constexpr bool accepts = VectorShape<In>;
+  template <class In>
+  using expects = AnyVector;
+  template <class In>
+  using output = In;
 
-    Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) {
-      auto y = stats.normalise(x, ctx.training, "BatchNorm2d");
-      if (ctx.training)
-        detail::assign_buffer(num_batches_tracked, ops::add_scalar(num_batches_tracked, T(1)));
-      if constexpr (!Affine) return y;
-      else return add(mul(y, reshape(weight, {1, C, 1, 1})), reshape(bias, {1, C, 1, 1}));
-    }
-    void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
-      if (Affine) {
-        v.parameter(join_name(prefix, "weight"), weight);
-        v.parameter(join_name(prefix, "bias"), bias);
-      }
-      stats.visit(v, prefix);
-      v.buffer(join_name(prefix, "num_batches_tracked"), num_batches_tracked);
-    }
+  template <class In, class T, class D>
+  struct module : detail::batch_norm_module<Affine, false, In::size, T, D> {
+    explicit module(Init&) : detail::batch_norm_module<Affine, false, In::size, T, D>(eps) {}
+    Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) { return this->apply(x, ctx, "BatchNorm1d"); }
   };
 };
 
