@@ -1,0 +1,46 @@
+#pragma once
+// Auxiliary classifiers on the pooled feature φ = Σ_hw ReLU(h), beside the adversarial head
+// (Heads<ProjectionHead<K>, ClassifierHead<K>>, Heads<LinearHead<>, ADCHead<K>>):
+//   ClassifierHead<K>  K logits (AC-GAN), SNLinear(C -> K), named `ac`
+//   ADCHead<K>         2K logits (ADC-GAN: class k real at 2k, fake at 2k + 1), SNLinear(C -> 2K),
+//                      named `adc`
+// Names as the attributes of ADC-GAN's BigGAN-PyTorch Discriminator (houliangict/adcgan).
+#include "head.hpp"
+#include "spectral_norm.hpp"
+
+namespace gantry {
+
+namespace detail {
+template <int Logits, int EpsExp, const char* Name>
+struct PooledClassifier {
+  static_assert(Logits > 0, "gantry: a classifier head needs a positive number of classes");
+  static constexpr HeadRole role = HeadRole::classifier;
+  static constexpr bool pooled = true;
+  template <class In>
+  static constexpr bool accepts = ImageShape<In>;
+  template <class In>
+  using expects = AnyImage;
+  template <class In>
+  using output = Vector<Logits>;
+
+  template <class In, class T, class D>
+  struct module {
+    typename SNLinear<Logits, true, EpsExp>::template module<Vector<In::channels>, T, D> linear;
+
+    explicit module(Init& init) : linear(init) {}
+    Var<T, D> forward(const Var<T, D>& h, Context<T, D>& ctx) { return forward_pooled(pooled_features(h), ctx); }
+    Var<T, D> forward_pooled(const Var<T, D>& phi, Context<T, D>& ctx) { return linear.forward(phi, ctx); }
+    void visit(ParamVisitor<T, D>& v, const std::string& prefix) { linear.visit(v, join_name(prefix, Name)); }
+  };
+};
+inline constexpr char ac_name[] = "ac";
+inline constexpr char adc_name[] = "adc";
+}  // namespace detail
+
+template <int K, int EpsExp = 8>
+struct ClassifierHead : detail::PooledClassifier<K, EpsExp, detail::ac_name> {};
+
+template <int K, int EpsExp = 8>
+struct ADCHead : detail::PooledClassifier<2 * K, EpsExp, detail::adc_name> {};
+
+}  // namespace gantry
