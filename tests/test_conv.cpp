@@ -31,8 +31,9 @@ const Case cases[] = {
 
 template <class T>
 T xat(const Tensor<T, cpu>& x, int64_t n, int64_t c, int64_t i, int64_t j) {
-  if (i < 0 || j < 0 || i >= x.dim(2) || j >= x.dim(3)) return T(0);
-  return x.data()[((n * x.dim(1) + c) * x.dim(2) + i) * x.dim(3) + j];
+  const Shape& s = x.shape();  // operator[] does not format an error message per call, as dim() does
+  if (i < 0 || j < 0 || i >= s[2] || j >= s[3]) return T(0);
+  return x.data()[((n * s[1] + c) * s[2] + i) * s[3] + j];
 }
 
 // Naive forward in double.

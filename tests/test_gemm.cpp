@@ -12,7 +12,8 @@ namespace {
 
 template <class T>
 T elem(const Tensor<T, cpu>& t, bool trans, int64_t i, int64_t k) {
-  return trans ? t.data()[k * t.dim(-1) + i] : t.data()[i * t.dim(-1) + k];
+  const int64_t ld = t.shape()[t.rank() - 1];
+  return trans ? t.data()[k * ld + i] : t.data()[i * ld + k];
 }
 
 // Naive reference for one matrix of a (possibly batched) product.
