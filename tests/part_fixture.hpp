@@ -46,9 +46,11 @@ inline std::string path_of(const std::string& name) {
 
 inline io::TensorFile load(const std::string& name) { return io::read_safetensors(path_of(name)); }
 
-// Worst elementwise relative error |a - e| / max(|e|, rms(e)): relative for large elements,
-// relative to the tensor's typical size for elements near zero (where float rounding of a
-// sum of many terms is not small relative to the element itself).
+// Worst elementwise relative error |a - e| / max(|e|, rms(e), min_scale): relative for large
+// elements, relative to the tensor's typical size for elements near zero (where float
+// rounding of a sum of many terms is not small relative to the element itself). min_scale
+// (0 unless a test asks) is for tensors that are zero in exact arithmetic, such as the bias
+// gradient of a convolution followed by batch norm in training: both sides are rounding noise.
 struct Comparison {
   double worst = 0;
   int64_t index = -1;
@@ -57,12 +59,12 @@ struct Comparison {
 };
 
 template <class T>
-Comparison compare(const std::vector<T>& a, const std::vector<float>& e, const Shape& shape) {
+Comparison compare(const std::vector<T>& a, const std::vector<float>& e, const Shape& shape, double min_scale = 0) {
   Comparison c;
   double ss = 0;
   for (float v : e) ss += static_cast<double>(v) * v;
   const double rms = e.empty() ? 0.0 : std::sqrt(ss / static_cast<double>(e.size()));
-  const double floor = rms > 0 ? rms : 1e-30;
+  const double floor = std::max(rms > 0 ? rms : 1e-30, min_scale);
   for (std::size_t i = 0; i < e.size(); ++i) {
     const double ai = static_cast<double>(a[i]), ei = static_cast<double>(e[i]);
     double r = std::abs(ai - ei) / std::max(std::abs(ei), floor);
@@ -93,13 +95,13 @@ Comparison compare(const std::vector<T>& a, const std::vector<float>& e, const S
 // Checks `actual` against the file's tensor `key`: same shape, worst relative error <= tol.
 template <class T, class D>
 void check_close(const io::TensorFile& f, const std::string& key, const Tensor<T, D>& actual, double tol,
-                 const std::string& label) {
+                 const std::string& label, double min_scale = 0) {
   INFO(label, " vs fixture tensor '", key, "'");
   REQUIRE_MESSAGE(actual.defined(), label, " was not computed (undefined)");
   const auto expected = f.get<float>(key);
   REQUIRE_MESSAGE(actual.shape() == expected.shape(), label, " has shape ", actual.shape().str(), ", fixture '", key,
                   "' has ", expected.shape().str());
-  const auto c = compare(actual.to_vector(), expected.to_vector(), expected.shape());
+  const auto c = compare(actual.to_vector(), expected.to_vector(), expected.shape(), min_scale);
   CHECK_MESSAGE(c.worst <= tol, label, ": worst relative error ", c.worst, " > ", tol, " at ", c.where, " (gantry ",
                 c.actual, ", PyTorch ", c.expected, ")");
 }
@@ -162,9 +164,9 @@ struct Default {
 // Loads the fixture's parameters and buffers into m, runs the forward (in the fixture's
 // mode) and the backward of sum(out * grad_out), and compares output, input gradient,
 // conditioning gradients, parameter gradients and buffers. `forward(m, x, ctx)` returns a
-// Var or a std::vector of Vars.
+// Var or a std::vector of Vars. min_scale: see compare (applies to the gradients).
 template <class M, class Forward = Default>
-void check(M& m, const std::string& name, Forward forward = {}, double tol = 1e-4) {
+void check(M& m, const std::string& name, Forward forward = {}, double tol = 1e-4, double min_scale = 0) {
   using Sig = detail::visit_signature<decltype(&M::visit)>;
   using T = typename Sig::value_type;
   using D = typename Sig::device;
@@ -248,7 +250,7 @@ void check(M& m, const std::string& name, Forward forward = {}, double tol = 1e-
       continue;
     }
     Tensor<T, D> g = grads[i].defined() ? grads[i].value() : Tensor<T, D>::zeros(wrt[i].shape());
-    check_close(f, wrt_keys[i], g, tol, wrt_keys[i]);
+    check_close(f, wrt_keys[i], g, tol, wrt_keys[i], min_scale);
   }
   for (auto& [n, b] : c.buffers) {
     if (f.contains("buffer." + n)) check_close(f, "buffer." + n, *b, tol, "buffer " + n + " after the forward");
