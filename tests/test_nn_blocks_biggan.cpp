@@ -220,3 +220,48 @@ TEST_CASE("BigGAN blocks: second-order gradchecks (double)") {
     gradgrad_ok(m, Shape{2, 4, 4, 4});
   }
 }
+
+// ---- the blocks inside models ---------------------------------------------------------------
+namespace {
+// A small BigGAN (hierarchical z: 2 conditioned blocks -> 3 slots of 4; condition 4 + 4 = 8),
+// with attention between the blocks, and a small BigGAN-deep (condition cat(shared(y), z)).
+using SmallBigGAN = Generator<Latent<12>, Classes<3>, SharedEmbedding<4>, Hierarchical, SNLinear<8 * 2 * 2>,
+                              Reshape<8, 2, 2>, GBlock<8, ProjBN<8>>, SelfAttention, GBlock<8, ProjBN<8>>,
+                              BatchNorm2d<>, ReLU, SNConv2d<3, 3>, Tanh>;
+using SmallDeep = Generator<Latent<8>, Classes<3>, SharedEmbedding<4>, FullConditioning, SNLinear<16 * 2 * 2>,
+                            Reshape<16, 2, 2>, GBlockDeep<16, false, ProjBN<12>>, GBlockDeep<8, true, ProjBN<12>>,
+                            BatchNorm2d<>, ReLU, SNConv2d<3, 3>, Tanh>;
+using SmallD = Discriminator<Image<3, 8, 8>, DBlock<8, true, false>, SelfAttention, DBlock<8>, DBlock<8, false>,
+                             ProjectionHead<3>>;
+using SmallDeepD = Discriminator<Image<3, 8, 8>, SNConv2d<4, 3>, DBlockDeep<8>, DBlockDeep<8, false>, DBlockDeep<16>,
+                                 ProjectionHead<3>>;
+}  // namespace
+
+static_assert(SmallBigGAN::conditioned_blocks == 2 && SmallBigGAN::chunk_size == 4 &&
+              SmallBigGAN::condition_size == 8);
+static_assert(std::is_same_v<SmallBigGAN::output, Image<3, 8, 8>>);
+static_assert(SmallDeep::conditioned_blocks == 2 && SmallDeep::condition_size == 12);
+static_assert(std::is_same_v<SmallDeep::output, Image<3, 4, 4>>);
+
+TEST_CASE("BigGAN and BigGAN-deep generators and discriminators built from the blocks run end to end") {
+  Rng gen(4);
+  Init init{gen, InitScheme::orthogonal};
+  const std::vector<int64_t> y{2, 0};
+  SmallBigGAN::module<float, cpu> g(init);
+  SmallD::module<float, cpu> d(init);
+  auto z = Var<float>(randn<float>({2, 12}, gen), true);
+  auto img = g.forward(z, y, true);  // throws if a prepared block condition is not taken
+  CHECK(img.shape() == Shape{2, 3, 8, 8});
+  auto score = d.forward(img, y, true);
+  CHECK(score.shape() == Shape{2, 1});
+  auto gz = grad(std::vector{sum(score)}, std::vector{z});
+  CHECK(gz[0].shape() == Shape{2, 12});
+
+  SmallDeep::module<float, cpu> gd(init);
+  SmallDeepD::module<float, cpu> dd(init);
+  auto zd = Var<float>(randn<float>({2, 8}, gen), true);
+  auto imgd = gd.forward(zd, y, true);
+  CHECK(imgd.shape() == Shape{2, 3, 4, 4});
+  auto pad = upsample_nearest2d(imgd, 2);  // the small D takes 8 x 8
+  CHECK(dd.forward(pad, y, true).shape() == Shape{2, 1});
+}
