@@ -9,9 +9,10 @@
 //   weight grad  dW    = sum_n gy[n] x col(x[n])^T       images folded into K; x is read
 //                                                        channels-last so col^T rows are runs
 //
-// Threads take whole images (batch >= threads) or, for small batches, parts of one
-// image's output; partial weight gradients are added in a fixed order, so results are
-// reproducible for a given thread count.
+// Threads take whole images (batch >= threads; handed out as threads free up) or, for
+// small batches, parts of one image's output. The forward pass and the input gradient do
+// not depend on the split; the weight gradient sums a fixed range of images per thread and
+// adds the partials in a fixed order, so it is reproducible for a given thread count.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -401,10 +402,10 @@ void input_grad(const Geometry& g, const T* w, const T* gy, T* dx) {
   int64_t unit, block;
   channel_blocks<T>(g, unit, block);
   if (g.N >= num_threads()) {
-    parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
+    parallel_chunks(g.N, [&](auto&& next) {
       Scratch<T> scratch;
       Tensor<T, cpu> col;
-      for (int64_t n = lo; n < hi; ++n)
+      for (int64_t n; (n = next()) >= 0;)
         input_grad_channels(g, wtp, gy + n * gy_stride, dx + n * x_stride, 0, g.C, block, col, scratch);
     });
     return;
@@ -574,9 +575,10 @@ Tensor<T, cpu> conv2d(const Tensor<T, cpu>& x, const Tensor<T, cpu>& w, const Te
   T* yp = y.data();
   if (g.N >= num_threads()) {
     const int64_t group = images_per_gemm<T>(g);
-    parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
+    parallel_chunks((g.N + group - 1) / group, [&](auto&& next) {
       Scratch<T> scratch;
-      for (int64_t n = lo; n < hi; n += group) forward_images(g, wp, xp, yp, n, std::min(hi, n + group), 0, hw, scratch);
+      for (int64_t c; (c = next()) >= 0;)
+        forward_images(g, wp, xp, yp, c * group, std::min(g.N, (c + 1) * group), 0, hw, scratch);
     });
   } else {
     for (int64_t n = 0; n < g.N; ++n)

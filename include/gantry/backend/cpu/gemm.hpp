@@ -3,13 +3,14 @@
 // register-tiled SIMD micro-kernel, threaded by splitting the output rows (or columns)
 // across gantry's pool. Eigen's own GEMM reaches about 70% of this machine's peak and its
 // threading does not help the tall, narrow products of convolutions, so gantry carries
-// its own. Each output element is summed in the same order whatever the thread count,
-// so results are bit-identical for 1, 2 or n threads.
+// its own. Each output element is summed in the same order whatever the thread count
+// and whichever thread computes it, so results are bit-identical for 1, 2 or n threads.
 //
 //   ops::matmul(a, b, trans_a, trans_b)   2-D x 2-D, or 3-D x 3-D (batched, batch 1 broadcast)
 //   ops::bmm(a, b, trans_a, trans_b)      3-D x 3-D
 //   ops::gemm(M, N, K, A, B, C, ...)      raw strided GEMM, for other kernels
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -372,6 +373,33 @@ void gemm_blocked(int64_t M, int64_t N, int64_t K, PackA&& pack_a_fn, PackB&& pa
       scratch);
 }
 
+// Runs worker(next) once on each of up to num_threads() threads; next() hands out chunk
+// indices 0, 1, ... (then -1) to whichever thread asks first. A thread that shares its
+// core with another process then does fewer chunks instead of holding up the rest (a
+// static split runs at the speed of its slowest thread). Only for work whose result does
+// not depend on which thread runs a chunk.
+template <class W>
+void parallel_chunks(int64_t chunks, W&& worker) {
+  std::atomic<int64_t> counter{0};
+  auto next = [&]() -> int64_t {
+    const int64_t c = counter.fetch_add(1, std::memory_order_relaxed);
+    return c < chunks ? c : -1;
+  };
+  const int64_t workers = std::min<int64_t>(num_threads(), chunks);
+  if (workers <= 1) {
+    worker(next);
+    return;
+  }
+  parallel_for(0, workers, 1, [&](int64_t, int64_t) { worker(next); });
+}
+
+// Chunks for splitting `tiles` micro-tiles over the threads: 2 to 4 per thread, but never
+// fewer than 16 tiles each (every chunk packs its own copy of the other operand).
+inline int64_t tile_chunks(int64_t tiles) {
+  const int64_t t = num_threads();
+  return std::max<int64_t>(1, std::min(tiles, std::clamp<int64_t>(tiles / 16, t, 4 * t)));
+}
+
 }  // namespace gemm_detail
 
 // Raw GEMM: C[M x N] (+)= A[M x K] B[K x N] with element (i, k) of A at a[i*rsa + k*csa],
@@ -403,9 +431,15 @@ void gemm(int64_t M, int64_t N, int64_t K, const T* a, int64_t rsa, int64_t csa,
   if (!parallel || num_threads() == 1 || flops < 4e6) {
     run(0, M, 0, N);
   } else if (mt >= nt) {
-    parallel_for(0, mt, 1, [&](int64_t lo, int64_t hi) { run(lo * MR, std::min(hi * MR, M), 0, N); });
+    const int64_t chunks = tile_chunks(mt);
+    parallel_chunks(chunks, [&](auto&& next) {
+      for (int64_t c; (c = next()) >= 0;) run(mt * c / chunks * MR, std::min(mt * (c + 1) / chunks * MR, M), 0, N);
+    });
   } else {
-    parallel_for(0, nt, 1, [&](int64_t lo, int64_t hi) { run(0, M, lo * NR, std::min(hi * NR, N)); });
+    const int64_t chunks = tile_chunks(nt);
+    parallel_chunks(chunks, [&](auto&& next) {
+      for (int64_t c; (c = next()) >= 0;) run(0, M, nt * c / chunks * NR, std::min(nt * (c + 1) / chunks * NR, N));
+    });
   }
 }
 
@@ -446,8 +480,8 @@ Tensor<T, cpu> bmm(const Tensor<T, cpu>& a, const Tensor<T, cpu>& b, bool trans_
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   if (batch >= num_threads() && flops * static_cast<double>(batch) >= 4e6) {
     // Enough matrices: one thread per group of them, each GEMM single-threaded.
-    parallel_for(0, batch, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i)
+    gemm_detail::parallel_chunks(batch, [&](auto&& next) {
+      for (int64_t i; (i = next()) >= 0;)
         gemm<T>(M, N, K, pa + i * sa, rsa, csa, pb + i * sb, rsb, csb, pc + i * M * N, N, false, false);
     });
   } else {
