@@ -39,13 +39,13 @@ class Shape {
   }
   int normalize_axis(int axis) const {
     int a = axis < 0 ? axis + rank_ : axis;
-    check<ShapeError>(a >= 0 && a < rank_, "axis ", axis, " is out of range for shape ", str());
+    check<ShapeError>(a >= 0 && a < rank_, "axis ", axis, " is out of range for shape ", *this);
     return a;
   }
   std::vector<int64_t> vec() const { return {dims_.begin(), dims_.begin() + rank_}; }
 
   void push_back(int64_t d) {
-    check<ShapeError>(rank_ < max_rank, "shape ", str(), " cannot grow past rank ", max_rank);
+    check<ShapeError>(rank_ < max_rank, "shape ", *this, " cannot grow past rank ", max_rank);
     dims_[static_cast<size_t>(rank_++)] = d;
   }
 

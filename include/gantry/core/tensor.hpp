@@ -62,7 +62,7 @@ class Tensor {
     return t;
   }
   static Tensor from(const Shape& shape, const std::vector<T>& values) {
-    check<ShapeError>(static_cast<int64_t>(values.size()) == shape.numel(), "Tensor::from: shape ", shape.str(),
+    check<ShapeError>(static_cast<int64_t>(values.size()) == shape.numel(), "Tensor::from: shape ", shape,
                       " needs ", shape.numel(), " values, found ", values.size());
     return from(shape, values.data());
   }
@@ -101,7 +101,7 @@ class Tensor {
     }
     if (infer >= 0 && known > 0) dims[static_cast<std::size_t>(infer)] = numel() / known;
     Shape s(dims);
-    check<ShapeError>(s.numel() == numel(), "reshape: cannot view shape ", shape_.str(), " (", numel(),
+    check<ShapeError>(s.numel() == numel(), "reshape: cannot view shape ", shape_, " (", numel(),
                       " elements) as ", s.str(), " (", s.numel(), " elements)");
     Tensor t = *this;
     t.shape_ = s;
@@ -111,7 +111,7 @@ class Tensor {
   // Rows [begin, end) of the first axis, as a view (a batch slice).
   Tensor narrow0(int64_t begin, int64_t end) const {
     check<ShapeError>(rank() >= 1 && 0 <= begin && begin <= end && end <= shape_[0], "narrow0: rows [", begin,
-                      ", ", end, ") are out of range for shape ", shape_.str());
+                      ", ", end, ") are out of range for shape ", shape_);
     Tensor t = *this;
     t.shape_[0] = end - begin;
     t.offset_ += static_cast<std::size_t>(begin * shape_.stride(0));
@@ -140,7 +140,7 @@ class Tensor {
   const T& at(I... idx) const requires std::is_same_v<D, cpu> { return data()[flat_index(idx...)]; }
   // The single value of a one-element tensor.
   T item() const {
-    check<ShapeError>(numel() == 1, "item: needs a tensor with one element, found shape ", shape_.str());
+    check<ShapeError>(numel() == 1, "item: needs a tensor with one element, found shape ", shape_);
     return to_vector()[0];
   }
 
@@ -149,12 +149,12 @@ class Tensor {
   int64_t flat_index(I... idx) const {
     static_assert(sizeof...(I) <= max_rank);
     check<ShapeError>(static_cast<int>(sizeof...(I)) == rank(), "at: ", sizeof...(I),
-                      " indices for a tensor of shape ", shape_.str());
+                      " indices for a tensor of shape ", shape_);
     const int64_t ids[] = {static_cast<int64_t>(idx)...};
     int64_t flat = 0;
     for (int i = 0; i < rank(); ++i) {
       check<ShapeError>(ids[i] >= 0 && ids[i] < shape_[i], "at: index ", ids[i], " out of range for axis ", i,
-                        " of shape ", shape_.str());
+                        " of shape ", shape_);
       flat = flat * shape_[i] + ids[i];
     }
     return flat;
