@@ -12,8 +12,9 @@
 // sub-modules own the weights, the SN vectors and the names); θ, φ and g, which all read x,
 // are one GEMM with their three normalised weights stacked, and φ, g are pooled together.
 // The two attention products are batched GEMMs on that layout as it is (θᵀφ and gβᵀ read
-// their operands transposed), so no permute is needed. This runs at about twice the speed
-// of the same block built from conv2d calls (the 1x1 weight gradient becomes a plain GEMM).
+// their operands transposed), so no permute is needed. Forward + backward at SAGAN's shape
+// (256 channels, 16 x 16, batch 64) takes about 10% less time than the same block built from
+// four conv2d calls (bench/bench_attention.cpp).
 // C/8 and C/2 round down as in BigGAN; the pooled keys must tile the image, so H and W are
 // even. Names: theta, phi, g, o (each weight, u, sv) and gamma (a 0-dim tensor, as
 // PyTorch's torch.tensor(0.)). SN's ε is 10^-EpsExp (SNSelfAttention<6> for BigGAN's
