@@ -102,7 +102,7 @@ class Tensor {
     if (infer >= 0 && known > 0) dims[static_cast<std::size_t>(infer)] = numel() / known;
     Shape s(dims);
     check<ShapeError>(s.numel() == numel(), "reshape: cannot view shape ", shape_, " (", numel(),
-                      " elements) as ", s.str(), " (", s.numel(), " elements)");
+                      " elements) as ", s, " (", s.numel(), " elements)");
     Tensor t = *this;
     t.shape_ = s;
     return t;
