@@ -4,8 +4,7 @@
 // docs/performance.md ("Compile cost"): it instantiates every part of both networks.
 #include <doctest/doctest.h>
 
-#include <gantry/autograd.hpp>
-#include <gantry/nn.hpp>
+#include <gantry/gantry.hpp>  // the umbrella header compiles on its own
 
 using namespace gantry;
 

@@ -1,0 +1,9 @@
+#pragma once
+// Everything a user of gantry needs on the CPU. CUDA: build the unit with nvcc and
+// GANTRY_WITH_CUDA (link gantry::cuda); the autograd headers then pull in the CUDA backend.
+#include "autograd.hpp"
+#include "core.hpp"
+#include "data/fashion_mnist.hpp"
+#include "data/idx.hpp"
+#include "io.hpp"
+#include "nn.hpp"
