@@ -4,18 +4,12 @@
 
 #include <gantry/autograd.hpp>
 
+#include "gradcheck_support.hpp"
+
 using namespace gantry;
+using testing::check_both;
 using V = Var<double, cpu>;
 using Vs = std::vector<V>;
-
-namespace {
-void check_both(const GradFn& f, const Vs& in) {
-  auto r1 = gradcheck(f, in);
-  CHECK_MESSAGE(r1.ok, r1.report);
-  auto r2 = gradgradcheck(f, in);
-  CHECK_MESSAGE(r2.ok, r2.report);
-}
-}  // namespace
 
 TEST_CASE("binary ops with broadcasting: first and second order") {
   Rng gen(7);

@@ -4,20 +4,16 @@
 #include <doctest/doctest.h>
 
 #include <gantry/autograd.hpp>
+
+#include "gradcheck_support.hpp"
 #include <vector>
 
 using namespace gantry;
+using testing::check_both;
 using V = Var<double, cpu>;
 using Vs = std::vector<V>;
 
 namespace {
-
-void check_both(const GradFn& f, const Vs& in) {
-  auto r1 = gradcheck(f, in);
-  CHECK_MESSAGE(r1.ok, r1.report);
-  auto r2 = gradgradcheck(f, in);
-  CHECK_MESSAGE(r2.ok, r2.report);
-}
 
 // Multi-index of flat position i in shape s.
 std::vector<int64_t> coords(const Shape& s, int64_t i) {

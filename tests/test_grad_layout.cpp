@@ -7,30 +7,17 @@
 #include <vector>
 
 #include <gantry/autograd/gradcheck.hpp>
+
+#include "gradcheck_support.hpp"
 #include <gantry/autograd/ops/layout.hpp>
 
 using namespace gantry;
+using testing::check_both;
+using testing::check_linear;
 using V = Var<double, cpu>;
 using Vs = std::vector<V>;
 
 namespace {
-
-void check_both(const GradFn& f, const Vs& in) {
-  auto r1 = gradcheck(f, in);
-  CHECK_MESSAGE(r1.ok, r1.report);
-  auto r2 = gradgradcheck(f, in);
-  CHECK_MESSAGE(r2.ok, r2.report);
-}
-
-// A linear op alone has a constant gradient; squaring its output makes the second order
-// go through the op's backward and the backward's backward.
-void check_linear(const std::function<V(const V&)>& op, const V& x) {
-  check_both([op](const Vs& v) { return op(v[0]); }, {x});
-  check_both([op](const Vs& v) {
-    auto y = op(v[0]);
-    return mul(y, y);
-  }, {x});
-}
 
 std::vector<int64_t> unravel(int64_t flat, const Shape& s) {
   std::vector<int64_t> idx(static_cast<std::size_t>(s.rank()));

@@ -4,18 +4,14 @@
 
 #include <gantry/autograd.hpp>
 
+#include "gradcheck_support.hpp"
+
 using namespace gantry;
+using testing::check_both;
 using V = Var<double, cpu>;
 using Vs = std::vector<V>;
 
 namespace {
-
-void check_both(const GradFn& f, const Vs& inputs) {
-  const auto first = gradcheck(f, inputs);
-  CHECK_MESSAGE(first.ok, first.report);
-  const auto second = gradgradcheck(f, inputs);
-  CHECK_MESSAGE(second.ok, second.report);
-}
 
 struct ConvCase {
   int64_t N, C, H, W, O, kh, kw;

@@ -6,21 +6,17 @@
 #include <algorithm>
 #include <cmath>
 #include <gantry/autograd.hpp>
+
+#include "gradcheck_support.hpp"
 #include <limits>
 #include <vector>
 
 using namespace gantry;
+using testing::check_both;
 using V = Var<double, cpu>;
 using Vs = std::vector<V>;
 
 namespace {
-
-void check_both(const GradFn& f, const Vs& in) {
-  auto r1 = gradcheck(f, in);
-  CHECK_MESSAGE(r1.ok, r1.report);
-  auto r2 = gradgradcheck(f, in);
-  CHECK_MESSAGE(r2.ok, r2.report);
-}
 
 // The values each output of a reduction over `axes` folds, in keepdim order.
 template <class T>

@@ -6,22 +6,18 @@
 
 #include <cmath>
 #include <gantry/autograd.hpp>
+
+#include "gradcheck_support.hpp"
 #include <vector>
 
 #include "fixtures/norm_fixtures.hpp"
 
 using namespace gantry;
+using testing::check_both;
 using V = Var<double, cpu>;
 using Vs = std::vector<V>;
 
 namespace {
-
-void check_both(const GradFn& f, const Vs& in) {
-  auto r1 = gradcheck(f, in);
-  CHECK_MESSAGE(r1.ok, r1.report);
-  auto r2 = gradgradcheck(f, in);
-  CHECK_MESSAGE(r2.ok, r2.report);
-}
 
 // Keepdim index of every element of x for a reduction over `axes`.
 std::vector<int64_t> group_of(const Shape& s, const std::vector<int>& axes) {
