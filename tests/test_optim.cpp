@@ -1,13 +1,13 @@
 // Optimisers against torch.optim (fixtures/make_optim_fixtures.py), schedules, EMA, clipping.
 #include <doctest/doctest.h>
 
-#include <gantry/io/safetensors.hpp>
-#include <gantry/nn.hpp>
-#include <gantry/optim.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <gantry/autograd.hpp>
+#include <gantry/io/safetensors.hpp>
+#include <gantry/nn.hpp>
+#include <gantry/optim.hpp>
 #include <map>
 #include <string>
 
@@ -47,12 +47,11 @@ double replay(const std::string& run, Make make) {
   auto opt = make(params);
   double worst = 0;
   for (int t = 0; t < steps; ++t) {
-    for (int k = 0; k < 2; ++k)
-      vars[k].set_grad(Var<T>(f.get<T>("grad." + std::to_string(t) + "." + names[k])));
+    for (int k = 0; k < 2; ++k) vars[k].set_grad(Var<T>(f.get<T>("grad." + std::to_string(t) + "." + names[k])));
     opt.step();
     for (int k = 0; k < 2; ++k)
-      worst = std::max(worst, max_rel_err(vars[k].value(), f.get<T>(run + "." + tag + "." + std::to_string(t) + "." +
-                                                                    names[k])));
+      worst = std::max(
+          worst, max_rel_err(vars[k].value(), f.get<T>(run + "." + tag + "." + std::to_string(t) + "." + names[k])));
   }
   CHECK(opt.step_count() == steps);
   return worst;
@@ -62,14 +61,17 @@ template <class T>
 void check_all_runs(double tol) {
   using P = ParamList<T, cpu>;
   const std::map<std::string, std::function<double()>> runs = {
-      {"adam_b0", [] { return replay<T>("adam_b0", [](P p) { return Adam<T>(p, {.lr = 0.1, .beta1 = 0, .beta2 = 0.99}); }); }},
+      {"adam_b0",
+       [] { return replay<T>("adam_b0", [](P p) { return Adam<T>(p, {.lr = 0.1, .beta1 = 0, .beta2 = 0.99}); }); }},
       {"adam_b0_wd",
        [] {
          return replay<T>("adam_b0_wd",
                           [](P p) { return Adam<T>(p, {.lr = 0.1, .beta1 = 0, .beta2 = 0.99, .weight_decay = 0.01}); });
        }},
       {"adam_b05",
-       [] { return replay<T>("adam_b05", [](P p) { return Adam<T>(p, {.lr = 0.05, .beta1 = 0.5, .beta2 = 0.999}); }); }},
+       [] {
+         return replay<T>("adam_b05", [](P p) { return Adam<T>(p, {.lr = 0.05, .beta1 = 0.5, .beta2 = 0.999}); });
+       }},
       {"adam_b05_wd",
        [] {
          return replay<T>("adam_b05_wd", [](P p) {
@@ -89,6 +91,10 @@ void check_all_runs(double tol) {
          return replay<T>("sgd_nesterov", [](P p) {
            return SGD<T>(p, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
          });
+       }},
+      {"sgd_damp",
+       [] {
+         return replay<T>("sgd_damp", [](P p) { return SGD<T>(p, {.lr = 0.1, .momentum = 0.9, .dampening = 0.5}); });
        }},
   };
   for (const auto& [name, run] : runs) {
@@ -132,7 +138,8 @@ TEST_CASE("a gradient of the wrong shape is rejected with the names and shapes")
   Adam<float> opt(ParamList<float, cpu>{{"blocks.0.weight", a}}, {});
   a.set_grad(Var<float>(Tensor<float, cpu>::zeros({3, 2})));
   CHECK_THROWS_WITH_AS(opt.step(),
-                       "Adam.step: the gradient of parameter 'blocks.0.weight' has shape [3, 2] but the parameter has "
+                       "Adam.step: the gradient of parameter 'blocks.0.weight' "
+                       "has shape [3, 2] but the parameter has "
                        "shape [2, 3]",
                        ShapeError);
   CHECK_THROWS_WITH_AS(Adam<float>(std::vector<Var<float>>{a}, {.beta1 = 1.0}), "Adam: beta1 must be in [0, 1), got 1",
@@ -167,6 +174,32 @@ TEST_CASE("optimiser state is visitable by name, and the step count can be set")
   CHECK(seen[0] == "blocks.0.weight.square_avg");
   CHECK(seen[1] == "blocks.0.weight.momentum_buffer");
   CHECK(seen[2] == "blocks.0.weight.grad_avg");
+}
+
+TEST_CASE("a step writes into the model's own parameters") {
+  using G = Generator<Latent<4>, Linear<6>, ReLU, Linear<2>>;
+  Rng gen(7);
+  Init init{gen};
+  G::module<double, cpu> g(init);
+  std::map<std::string, std::vector<double>> before;
+  for_each_parameter<double, cpu>(g, [&](const std::string& n, Var<double>& p) { before[n] = p.value().to_vector(); });
+  Adam<double> opt(named_parameters<double, cpu>(g), {.lr = 1e-2, .beta1 = 0.5, .beta2 = 0.999});
+  Var<double> z(randn<double>({3, 4}, gen));
+  auto out = g.forward(z, {}, true);
+  sum(mul(out, out)).backward();
+  opt.step();
+  CHECK(opt.step_count() == 1);
+  // Adam's first step moves every element with a nonzero gradient by lr (up to ε).
+  for_each_parameter<double, cpu>(g, [&](const std::string& n, Var<double>& p) {
+    const auto now = p.value().to_vector();
+    const auto grad = p.grad().value().to_vector();
+    for (std::size_t i = 0; i < now.size(); ++i) {
+      if (grad[i] == 0) continue;
+      CHECK(std::abs(now[i] - before[n][i]) == doctest::Approx(1e-2).epsilon(1e-6));
+    }
+  });
+  opt.zero_grad();
+  for_each_parameter<double, cpu>(g, [&](const std::string&, Var<double>& p) { CHECK_FALSE(p.grad().defined()); });
 }
 
 TEST_CASE("learning-rate schedules") {
@@ -240,7 +273,9 @@ TEST_CASE("EMA of a generator; mismatched modules are named") {
     CHECK(found);
   });
   H::module<float, cpu> h(init);
-  CHECK_THROWS_WITH_AS(ema.copy_to(h), "EMA.copy_to: 'blocks.0.weight' has shape [5, 4] in the module but [6, 4] in the EMA",
+  CHECK_THROWS_WITH_AS(ema.copy_to(h),
+                       "EMA.copy_to: 'blocks.0.weight' has shape [5, 4] in the "
+                       "module but [6, 4] in the EMA",
                        ShapeError);
   CHECK_THROWS_AS(EMA<float>(g, 1.5), Error);
 }
@@ -250,6 +285,5 @@ TEST_CASE("clip_parameters clamps every parameter in place") {
   clip_parameters<float>(m, 1.0);
   CHECK(m.weight.value().to_vector() == std::vector<float>{0.5f, -1.f, 1.f, 0.25f});
   CHECK(m.running_mean.to_vector() == std::vector<float>{1.f, -1.f});  // buffers are not parameters
-  CHECK_THROWS_WITH_AS(clip_parameters<float>(m, -0.01), "clip_parameters: the bound c must be >= 0, got -0.01",
-                       Error);
+  CHECK_THROWS_WITH_AS(clip_parameters<float>(m, -0.01), "clip_parameters: the bound c must be >= 0, got -0.01", Error);
 }

@@ -67,9 +67,7 @@ Tensor<T, D> checked_grad(const char* opt, const NamedParam<T, D>& p) {
   return g.value();
 }
 
-inline void check_lr(const char* opt, double lr) {
-  check(lr >= 0, opt, ": learning rate must be >= 0, got ", lr);
-}
+inline void check_lr(const char* opt, double lr) { check(lr >= 0, opt, ": learning rate must be >= 0, got ", lr); }
 
 }  // namespace detail
 
