@@ -280,6 +280,38 @@ TEST_CASE("EMA of a generator; mismatched modules are named") {
   CHECK_THROWS_AS(EMA<float>(g, 1.5), Error);
 }
 
+TEST_CASE("EMA follows batch-norm running statistics (buffers) of a trained generator") {
+  using G = Generator<Latent<4>, Linear<3>, BatchNorm1d<>>;
+  Rng gen(11);
+  Init init{gen};
+  G::module<float, cpu> g(init), sample(init);
+  auto running_mean = [](G::module<float, cpu>& m) {
+    std::vector<float> out;
+    struct V : ParamVisitor<float, cpu> {
+      std::vector<float>& out;
+      explicit V(std::vector<float>& o) : out(o) {}
+      void parameter(const std::string&, Var<float>&) override {}
+      void buffer(const std::string& n, Tensor<float, cpu>& b) override {
+        if (n == "blocks.1.running_mean") out = b.to_vector();
+      }
+    } v(out);
+    m.visit(v, "");
+    return out;
+  };
+  EMA<float> ema(g, 0.5, /*start_step=*/1);
+  g.forward(Var<float>(randn<float>({8, 4}, gen)), {}, true);
+  const auto m1 = running_mean(g);
+  REQUIRE(m1.size() == 3);
+  CHECK(m1 != std::vector<float>(3, 0.f));
+  ema.update(g, 0);  // copy
+  g.forward(Var<float>(randn<float>({8, 4}, gen)), {}, true);
+  const auto m2 = running_mean(g);
+  ema.update(g, 1);  // 0.5·m1 + 0.5·m2
+  ema.copy_to(sample);
+  const auto got = running_mean(sample);
+  for (int c = 0; c < 3; ++c) CHECK(got[c] == doctest::Approx(0.5 * m1[c] + 0.5 * m2[c]).epsilon(1e-6));
+}
+
 TEST_CASE("clip_parameters clamps every parameter in place") {
   Toy m;
   clip_parameters<float>(m, 1.0);
