@@ -120,3 +120,10 @@ TEST_CASE("the tape: accumulation, intermediate inputs, retain_graph, no_grad, d
                     "backward: an output of shape [3] needs an explicit gradient (only a one-element output gets 1 by "
                     "default)");
 }
+
+TEST_CASE("an undefined Var is an error, not a crash") {
+  V undefined;
+  V x(from_vector<double>({1.0}), true);
+  CHECK_THROWS_WITH(mul(undefined, x),
+                    "an undefined Var was used as an operand (a gradient that does not exist, or a Var never set)");
+}

@@ -89,9 +89,9 @@ class Var {
   static Var constant(Tensor<T, D> value) { return Var(std::move(value), false); }
 
   bool defined() const { return static_cast<bool>(impl_); }
-  const Tensor<T, D>& value() const { return impl_->value; }
-  Tensor<T, D>& value() { return impl_->value; }
-  const Shape& shape() const { return impl_->value.shape(); }
+  const Tensor<T, D>& value() const { return checked()->value; }
+  Tensor<T, D>& value() { return checked()->value; }
+  const Shape& shape() const { return checked()->value.shape(); }
   int rank() const { return impl_->value.rank(); }
   int64_t dim(int axis) const { return impl_->value.dim(axis); }
   int64_t numel() const { return impl_->value.numel(); }
@@ -120,6 +120,12 @@ class Var {
   void backward(const Var& grad_output = {}, bool retain_graph = false, bool create_graph = false) const;
 
   Impl* impl() const { return impl_.get(); }
+  // The implementation, or an error for an undefined Var (e.g. the gradient of an input
+  // the outputs do not depend on, from grad() with allow_unused).
+  Impl* checked() const {
+    if (!impl_) fail("an undefined Var was used as an operand (a gradient that does not exist, or a Var never set)");
+    return impl_.get();
+  }
   explicit Var(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
  private:
