@@ -27,7 +27,7 @@
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/ops/layout.hpp"
 #include "absent.hpp"
-#include "avg_pool2d.hpp"
+#include "pool2d.hpp"
 #include "batch_norm.hpp"
 #include "block_norm.hpp"
 #include "module.hpp"

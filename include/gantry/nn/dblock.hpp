@@ -15,7 +15,7 @@
 
 #include "../autograd/ops/elementwise.hpp"
 #include "absent.hpp"
-#include "avg_pool2d.hpp"
+#include "pool2d.hpp"
 #include "module.hpp"
 #include "shapes.hpp"
 #include "spectral_norm.hpp"
