@@ -3,7 +3,10 @@
 // GANTRY_WITH_CUDA (link gantry::cuda); the autograd headers then pull in the CUDA backend.
 #include "autograd.hpp"
 #include "core.hpp"
+#include "data/cifar.hpp"
 #include "data/fashion_mnist.hpp"
 #include "data/idx.hpp"
+#include "data/loader.hpp"
+#include "data/toy2d.hpp"
 #include "io.hpp"
 #include "nn.hpp"
