@@ -3,6 +3,8 @@
 
 #include <gantry/data/loader.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <set>
 
 using namespace gantry;
@@ -140,6 +142,11 @@ TEST_CASE("Loader: shuffling is a permutation, new each epoch, same seed same ba
   std::vector<int64_t> order;
   for (int i = 0; i < 4; ++i)
     for (auto lab : a.next().labels) order.push_back(lab);
+  std::sort(order.begin(), order.end());
+  std::vector<int64_t> all;
+  for (int64_t i = 0; i < 20; ++i) all.push_back(i % 10);
+  std::sort(all.begin(), all.end());
+  CHECK(order == all);  // one epoch visits every sample once
   a.next();
   CHECK(a.epoch() == 1);
   CHECK(a.permutation() != p0);
@@ -171,4 +178,23 @@ TEST_CASE("Loader: bad arguments") {
   o.batch_size = 2;
   o.pad_to = 2;
   CHECK_THROWS_WITH_AS(Loader(tiny(4), o, Rng(0)), doctest::Contains("pad_to 2 is smaller"), ShapeError);
+}
+
+TEST_CASE("Loader on Fashion-MNIST: 28 x 28 padded to 32 x 32 in [-1, 1]") {
+  if (!std::filesystem::exists(std::string(data::fashion_mnist_default_dir) + "/t10k-images-idx3-ubyte.gz")) {
+    MESSAGE("Fashion-MNIST not installed; skipped");
+    return;
+  }
+  LoaderOptions o;
+  o.batch_size = 64;
+  o.pad_to = 32;
+  o.random_flip = true;
+  Loader l(data::fashion_mnist("test"), o, Rng(1));
+  CHECK(l.batches_per_epoch() == 10000 / 64);
+  auto b = l.next();
+  CHECK(b.images.shape() == Shape{64, 1, 32, 32});
+  auto v = b.images.to_vector();
+  CHECK(*std::min_element(v.begin(), v.end()) == -1.0f);
+  CHECK(*std::max_element(v.begin(), v.end()) <= 1.0f);
+  for (int64_t x = 0; x < 32; ++x) CHECK(b.images.at(5, 0, 1, x) == -1.0f);  // padding row
 }
