@@ -1,0 +1,138 @@
+// JSONL logs, the progress bar, scatter plots and loss curves.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gantry/io/jsonl_log.hpp"
+#include "gantry/train/progress.hpp"
+
+using namespace gantry;
+namespace fs = std::filesystem;
+
+namespace {
+std::string temp_path(const std::string& name) {
+  return (fs::temp_directory_path() / ("gantry_log_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+}  // namespace
+
+TEST_CASE("JsonlLog writes one object per line, visible at once, and appends on reopen") {
+  const std::string path = temp_path("a.jsonl");
+  fs::remove(path);
+  {
+    io::JsonlLog log(path);
+    log.write({{"step", 10}, {"d_loss", 0.5}, {"g_loss", 1.25}});
+    CHECK(slurp(path) == "{\"step\":10,\"d_loss\":0.5,\"g_loss\":1.25}\n");  // no buffering
+    log.write({{"step", 20}, {"d_loss", std::nan("")}});
+  }
+  {
+    io::JsonlLog log(path);  // a resumed run: append
+    log.write({{"step", 30}, {"d_loss", 0.25}});
+  }
+  auto recs = io::read_jsonl(path);
+  REQUIRE(recs.size() == 3);
+  CHECK(recs[1].find("d_loss")->is_null());  // NaN logged as null
+  CHECK(recs[2].find("step")->as_int() == 30);
+  {
+    io::JsonlOptions o;
+    o.truncate = true;
+    io::JsonlLog log(path, o);
+    log.write({{"step", 1}});
+  }
+  CHECK(io::read_jsonl(path).size() == 1);
+  fs::remove(path);
+}
+
+TEST_CASE("JsonlLog resume drops records after the checkpoint step and a crash-cut last line") {
+  const std::string path = temp_path("b.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << "{\"step\":100,\"loss\":1.0}\n{\"step\":200,\"loss\":0.5}\n{\"step\":300,\"loss\":0.25}\n{\"step\":4";
+  }
+  CHECK(io::read_jsonl(path).size() == 3);  // the cut line is ignored
+  {
+    io::JsonlOptions o;
+    o.resume_step = 200;
+    io::JsonlLog log(path, o);
+    log.write({{"step", 300}, {"loss", 0.3}});
+  }
+  CHECK(slurp(path) == "{\"step\":100,\"loss\":1.0}\n{\"step\":200,\"loss\":0.5}\n{\"step\":300,\"loss\":0.3}\n");
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    f << "{\"step\":40";
+  }
+  {
+    io::JsonlLog log(path);  // plain reopen removes the partial line before appending
+    log.write({{"step", 400}});
+  }
+  const auto recs = io::read_jsonl(path);
+  REQUIRE(recs.size() == 4);
+  CHECK(recs[3].find("step")->as_int() == 400);
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    f << "{bad\n";
+  }
+  CHECK_THROWS_AS(io::read_jsonl(path), io::json::ParseError);
+  fs::remove(path);
+}
+
+TEST_CASE("Progress: bar text, rate, ETA and metrics with an injected clock") {
+  std::ostringstream out;
+  double now = 0;
+  train::Progress::Options opt;
+  opt.out = &out;
+  opt.mode = train::Progress::Mode::terminal;
+  opt.bar_width = 10;
+  opt.clock = [&] { return now; };
+  {
+    train::Progress p(1000, "train", opt);
+    CHECK(p.render(123, 10.0, {{"d_loss", 0.5312}, {"g_loss", 1.2}}) ==
+          "train 123/1000 [=>        ] 12.3 it/s ETA 1:11 d_loss 0.53 g_loss 1.20");
+    CHECK(p.render(0, 0.0, {}) == "train 0/1000 [>         ] 0.0 it/s ETA --:--");
+    CHECK(p.render(1000, 5.0, {}) == "train 1000/1000 [==========] 200 it/s ETA 0:00");
+    CHECK(train::Progress::duration(3725) == "1:02:05");
+    CHECK(train::Progress::number(0.001234) == "1.23e-03");
+    // Redraws are throttled to one per 0.1 s.
+    now = 0.05;
+    p.update(1);
+    now = 0.08;
+    p.update(2);
+    now = 0.2;
+    p.update(3);
+    CHECK(out.str().find("\r") == 0);
+    const std::string text = out.str();
+    CHECK(std::count(text.begin(), text.end(), '\r') == 2);
+    CHECK(out.str().find("3/1000") != std::string::npos);
+    CHECK(out.str().find("2/1000") == std::string::npos);
+  }
+  CHECK(out.str().back() == '\n');  // finish() ends the line
+
+  std::ostringstream lines;
+  opt.out = &lines;
+  opt.mode = train::Progress::Mode::lines;
+  opt.line_every = 4;
+  now = 0;
+  {
+    train::Progress p(10, "", opt);
+    CHECK(p.mode() == train::Progress::Mode::lines);
+    for (int i = 0; i < 10; ++i) {
+      now += 0.5;
+      p.tick({{"loss", 1.0}});
+    }
+  }
+  CHECK(lines.str() ==
+        "4/10 [====>     ] 2.0 it/s ETA 0:03 loss 1.00\n"
+        "8/10 [========> ] 2.0 it/s ETA 0:01 loss 1.00\n"
+        "10/10 [==========] 2.0 it/s ETA 0:00 loss 1.00\n");
+  // An output stream other than std::cerr never gets \r-redraws in automatic mode.
+  opt.mode = train::Progress::Mode::automatic;
+  train::Progress p(5, "x", opt);
+  CHECK(p.mode() == train::Progress::Mode::lines);
+}
