@@ -1,0 +1,9 @@
+#pragma once
+// metrics/: sample-quality metrics on feature matrices [N, F] (cpu, float or double; computed
+// in double): Fréchet distance, KID, k-NN precision/recall, toy mode coverage and class
+// histograms of classifier predictions.
+#include "metrics/class_histogram.hpp"
+#include "metrics/frechet.hpp"
+#include "metrics/kid.hpp"
+#include "metrics/modes.hpp"
+#include "metrics/precision_recall.hpp"
