@@ -3,6 +3,7 @@
 // coverage and class histograms, and the error messages.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <gantry/core.hpp>
 #include <gantry/io.hpp>
@@ -138,6 +139,41 @@ TEST_CASE("precision_recall: identical, disjoint and half-overlapping sets") {
   const auto realf = Tensor<float, cpu>::from(real.shape(), std::vector<float>(real.data(), real.data() + real.numel()));
   const auto fakef = Tensor<float, cpu>::from(fake.shape(), std::vector<float>(fake.data(), fake.data() + fake.numel()));
   CHECK(precision_recall(realf, fakef, 3).precision == 0.5);
+}
+
+TEST_CASE("precision_recall: sets larger than one distance block match a direct computation") {
+  Rng gen(11);
+  const auto real = randn<double>({1100, 3}, gen), fake = rand<double>({1030, 3}, gen, -2.0, 2.0);
+  auto sq = [](const Tensor<double, cpu>& p, int64_t i, const Tensor<double, cpu>& q, int64_t j) {
+    double d = 0;
+    for (int64_t c = 0; c < 3; ++c) d += (p.at(i, c) - q.at(j, c)) * (p.at(i, c) - q.at(j, c));
+    return d;
+  };
+  auto radii = [&](const Tensor<double, cpu>& p) {
+    std::vector<double> r;
+    for (int64_t i = 0; i < p.dim(0); ++i) {
+      std::vector<double> d;
+      for (int64_t j = 0; j < p.dim(0); ++j) d.push_back(sq(p, i, p, j));
+      std::sort(d.begin(), d.end());
+      r.push_back(d[3]);
+    }
+    return r;
+  };
+  auto share = [&](const Tensor<double, cpu>& q, const Tensor<double, cpu>& ref, const std::vector<double>& r) {
+    int64_t in = 0;
+    for (int64_t i = 0; i < q.dim(0); ++i)
+      for (int64_t j = 0; j < ref.dim(0); ++j)
+        if (sq(q, i, ref, j) <= r[static_cast<std::size_t>(j)]) {
+          ++in;
+          break;
+        }
+    return static_cast<double>(in) / static_cast<double>(q.dim(0));
+  };
+  const PrecisionRecall pr = precision_recall(real, fake, 3);
+  CHECK(pr.precision == doctest::Approx(share(fake, real, radii(real))));
+  CHECK(pr.recall == doctest::Approx(share(real, fake, radii(fake))));
+  CHECK(pr.precision > 0.3);
+  CHECK(pr.recall < 1.0);
 }
 
 TEST_CASE("mode_coverage: covered modes and high-quality share on exact samples") {
