@@ -3,11 +3,14 @@
 
 #include <filesystem>
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "gantry/core.hpp"
 #include "gantry/io/jsonl_log.hpp"
+#include "gantry/io/plot.hpp"
 #include "gantry/train/progress.hpp"
 
 using namespace gantry;
@@ -135,4 +138,77 @@ TEST_CASE("Progress: bar text, rate, ETA and metrics with an injected clock") {
   opt.mode = train::Progress::Mode::automatic;
   train::Progress p(5, "x", opt);
   CHECK(p.mode() == train::Progress::Mode::lines);
+}
+
+TEST_CASE("scatter_plot: real and generated points in their colours, light axes, white background") {
+  const std::string path = temp_path("scatter.png");
+  auto real = Tensor<float, cpu>::from({2, 2}, {0.0f, 0.0f, -0.5f, 0.75f});
+  auto fake = Tensor<float, cpu>::from({1, 2}, {0.5f, 0.5f});
+  const io::Extent e{-1, 1, -1, 1};
+  io::scatter_plot(path, real, fake, e);
+  const io::Image8 img = io::read_png(path);
+  REQUIRE(img.width == 512);
+  REQUIRE(img.height == 512);
+  REQUIRE(img.channels == 3);
+  auto rgb = [&](int64_t x, int64_t y) { return io::Rgb{img.at(y, x)[0], img.at(y, x)[1], img.at(y, x)[2]}; };
+  CHECK(io::scatter_pixel(0.5, 0.5, e, 512) == std::pair<int64_t, int64_t>{383, 128});  // y grows upwards
+  CHECK(rgb(256, 256) == io::Rgb{31, 119, 180});
+  CHECK(rgb(128, 64) == io::Rgb{31, 119, 180});  // (-0.5, 0.75)
+  CHECK(rgb(383, 128) == io::Rgb{255, 127, 14});
+  CHECK(rgb(385, 128) == io::Rgb{255, 127, 14});  // radius 2
+  CHECK(rgb(256, 10) == io::Rgb{210, 210, 210});  // the y axis
+  CHECK(rgb(10, 256) == io::Rgb{210, 210, 210});  // the x axis
+  CHECK(rgb(5, 5) == io::Rgb{255, 255, 255});
+  CHECK_THROWS_AS(io::scatter_plot(path, Tensor<float, cpu>::zeros({3}), fake), ShapeError);
+  // An automatic extent keeps every point inside the image.
+  io::scatter_plot(path, Tensor<float, cpu>::from({2, 2}, {10.f, 20.f, 30.f, 40.f}), fake);
+  CHECK(io::read_png(path).width == 512);
+  fs::remove(path);
+}
+
+TEST_CASE("plot_losses draws each key's curve with axes and a legend from a JSONL log") {
+  const std::string log_path = temp_path("loss.jsonl"), png = temp_path("loss.png");
+  {
+    io::JsonlOptions o;
+    o.truncate = true;
+    io::JsonlLog log(log_path, o);
+    for (int s = 0; s <= 100; s += 10)
+      log.write({{"step", s}, {"d_loss", 1.0 - s / 100.0}, {"g_loss", s / 100.0}, {"lr", "2e-4"}});
+  }
+  io::plot_losses(log_path, png);
+  if (const char* keep = std::getenv("GANTRY_KEEP_PLOTS")) fs::copy_file(png, std::string(keep) + "/loss.png", fs::copy_options::overwrite_existing);
+  // keys: every numeric field ("lr" is a string)
+  const io::Image8 img = io::read_png(png);
+  REQUIRE(img.width == 800);
+  REQUIRE(img.height == 480);
+  auto rgb = [&](int64_t x, int64_t y) { return io::Rgb{img.at(y, x)[0], img.at(y, x)[1], img.at(y, x)[2]}; };
+  // Plot area x 64..783, y 16..447; values padded 5%: [-0.05, 1.05]; value 0 is at row 427.
+  CHECK(rgb(64, 427) == io::palette[1]);   // g_loss starts at 0
+  CHECK(rgb(783, 427) == io::palette[0]);  // d_loss ends at 0
+  int64_t counts[3] = {0, 0, 0};
+  for (int64_t y = 0; y < img.height; ++y)
+    for (int64_t x = 0; x < img.width; ++x) {
+      const io::Rgb c = rgb(x, y);
+      counts[0] += c == io::palette[0];
+      counts[1] += c == io::palette[1];
+      counts[2] += c == io::Rgb{0, 0, 0};
+    }
+  CHECK(counts[0] > 700);  // a diagonal across the plot area
+  CHECK(counts[1] > 700);
+  CHECK(counts[2] > 1000);  // axes, ticks, labels, legend text
+  // Only the requested key; an absent key is an error.
+  io::plot_losses(log_path, png, {"g_loss"});
+  CHECK_THROWS_AS(io::plot_losses(log_path, png, {"nope"}), Error);
+  fs::remove(log_path);
+  fs::remove(png);
+}
+
+TEST_CASE("nice_ticks picks 1-2-5 steps") {
+  const auto t = io::detail::nice_ticks(0, 1, 5);
+  REQUIRE(t.size() == 6);
+  for (int i = 0; i < 6; ++i) CHECK(t[i] == doctest::Approx(0.2 * i));
+  CHECK(io::detail::nice_ticks(-0.05, 1.05, 6).front() == doctest::Approx(0.0));
+  CHECK(io::detail::nice_ticks(0, 1000, 8).size() == 11);
+  CHECK(io::detail::tick_label(2000) == "2e+03");
+  CHECK(io::detail::tick_label(io::detail::nice_ticks(-1, 1, 4)[2]) == "0");
 }
