@@ -4,7 +4,8 @@
 // docs/performance.md ("Compile cost"): it instantiates every part of both networks.
 #include <doctest/doctest.h>
 
-#include <gantry/gantry.hpp>  // the umbrella header compiles on its own
+#include <gantry/autograd.hpp>
+#include <gantry/nn.hpp>
 
 using namespace gantry;
 

@@ -9,4 +9,8 @@
 #include "data/loader.hpp"
 #include "data/toy2d.hpp"
 #include "io.hpp"
+#include "losses.hpp"
+#include "metrics.hpp"
 #include "nn.hpp"
+#include "optim.hpp"
+#include "train/progress.hpp"

@@ -1,0 +1,19 @@
+// <gantry/gantry.hpp> compiles on its own and brings every layer a user needs.
+#include <gantry/gantry.hpp>
+
+#include <doctest/doctest.h>
+
+TEST_CASE("the umbrella header brings every layer") {
+  using namespace gantry;
+  Rng rng(1);
+  auto points = toy::eight_gaussians(64, rng);
+  auto modes = toy::eight_gaussians_modes();
+  std::vector<float> centres;
+  for (const auto& c : modes.centres) centres.insert(centres.end(), {static_cast<float>(c[0]), static_cast<float>(c[1])});
+  auto coverage = metrics::mode_coverage(points, from_vector<float>(centres, Shape{8, 2}), modes.std);
+  CHECK(coverage.modes_covered == 8);
+  Var<float> logits(from_vector<float>({2.0f, -1.0f}, Shape{2, 1}), true);
+  auto loss = Hinge::g_loss(logits);
+  loss.backward();
+  CHECK(logits.grad().value().to_vector() == std::vector<float>{-0.5f, -0.5f});
+}
