@@ -89,8 +89,10 @@ TEST_CASE("wgan_gp_resnet: parameter counts of gan_cifar_resnet.py (DIM 128)") {
     wgan_gp_resnet<Image<3, 32, 32>>::D::module<float, cpu> d(init);
     CHECK(count_parameters(g) == resnet_g_parameters(128, 3, 128, 4, 3));
     CHECK(count_parameters(d) == resnet_d_parameters(128, 3));
-    // The same numbers written out: G 2,113,536 + 3 * 312,192 + 256 + 3,459; D 1,068,289.
+    // The same numbers written out: G 264,192 + 3 * 312,192 + 256 + 3,459 = 1,204,483; D 1,053,825.
     CHECK(count_parameters(g) == 128 * 2048 + 2048 + 3 * (19 * 128 * 128 + 7 * 128) + 256 + 128 * 27 + 3);
+    CHECK(count_parameters(g) == 1204483);
+    CHECK(count_parameters(d) == 1053825);
   }
   wgan_gp_resnet<Image<1, 28, 28>>::G::module<float, cpu> g28(init);
   wgan_gp_resnet<Image<1, 28, 28>>::D::module<float, cpu> d28(init);
