@@ -4,7 +4,7 @@
 
 #include <filesystem>
 #include <gantry/autograd.hpp>
-#include <gantry/io/module_state.hpp>
+#include <gantry/train/module_state.hpp>
 #include <gantry/nn.hpp>
 #include <gantry/optim.hpp>
 #include <map>
@@ -64,7 +64,7 @@ template <class F>
 void check_rejected(GM& g, const io::TensorFile& file, const std::string& message, F&& reason) {
   CAPTURE(reason);
   const auto before = state_of(g);
-  CHECK_THROWS_WITH_AS(io::load_module(file, g, "G"), message.c_str(), FormatError);
+  CHECK_THROWS_WITH_AS(train::load_module(file, g, "G"), message.c_str(), FormatError);
   CHECK(state_of(g) == before);
 }
 
@@ -74,7 +74,7 @@ TEST_CASE("a generator's parameters and buffers survive a file round trip") {
   GM g = make(1);
   warm_up(g, 7);
   const std::string path = temp_file("g.safetensors");
-  io::save_module(path, g, "G");
+  train::save_module(path, g, "G");
 
   const io::TensorFile file = io::read_safetensors(path);
   std::vector<std::string> names;
@@ -91,7 +91,7 @@ TEST_CASE("a generator's parameters and buffers survive a file round trip") {
   CHECK(state_of(h) != original);
   // The tensors are written in place: a view taken before the load sees the new values.
   Tensor<float> weight_view = std::get<4>(h.body.parts).weight.value();
-  io::load_module(path, h, "G");
+  train::load_module(path, h, "G");
   CHECK(state_of(h) == original);
   CHECK(weight_view.to_vector() == original.at("blocks.4.weight"));
 
@@ -105,25 +105,25 @@ TEST_CASE("a generator's parameters and buffers survive a file round trip") {
 TEST_CASE("a writer holds several modules under their prefixes; each loads its own") {
   GM a = make(1), b = make(2);
   io::SafetensorsWriter w;
-  io::save_module(w, a, "G");
-  io::save_module(w, b, "G_ema");
+  train::save_module(w, a, "G");
+  train::save_module(w, b, "G_ema");
   const std::string path = temp_file("two.safetensors");
   w.write(path);
   const auto file = io::read_safetensors(path);
   GM a2 = make(3), b2 = make(4);
-  io::load_module(file, a2, "G");  // "G_ema.*" is not under "G"
-  io::load_module(file, b2, "G_ema");
+  train::load_module(file, a2, "G");  // "G_ema.*" is not under "G"
+  train::load_module(file, b2, "G_ema");
   CHECK(state_of(a2) == state_of(a));
   CHECK(state_of(b2) == state_of(b));
   // Without a prefix every tensor of the file is expected to belong to the module.
   GM c = make(5);
-  CHECK_THROWS_AS(io::load_module(file, c, ""), FormatError);
+  CHECK_THROWS_AS(train::load_module(file, c, ""), FormatError);
 }
 
 TEST_CASE("loading is strict, names each problem and leaves the module unchanged") {
   GM g = make(1);
   const std::string path = temp_file("strict.safetensors");
-  io::save_module(path, g, "G");
+  train::save_module(path, g, "G");
   const io::TensorFile good = io::read_safetensors(path);
   const std::string where = "checkpoint " + path + ": ";
   GM h = make(2);
@@ -164,10 +164,10 @@ TEST_CASE("loading is strict, names each problem and leaves the module unchanged
   {
     // Another prefix: every tensor is missing.
     const auto before = state_of(h);
-    CHECK_THROWS_AS(io::load_module(good, h, "D"), FormatError);
+    CHECK_THROWS_AS(train::load_module(good, h, "D"), FormatError);
     CHECK(state_of(h) == before);
   }
-  io::load_module(good, h, "G");
+  train::load_module(good, h, "G");
   CHECK(state_of(h) == state_of(g));
 }
 
@@ -187,8 +187,8 @@ TEST_CASE("Adam's moments and step count round trip: training continues bit for 
 
   const std::string path = temp_file("adam.safetensors");
   io::SafetensorsWriter w;
-  io::save_module(w, g, "G");
-  io::save_optimizer(w, opt, "opt_G");
+  train::save_module(w, g, "G");
+  train::save_optimizer(w, opt, "opt_G");
   w.write(path);
   const auto file = io::read_safetensors(path);
   CHECK(file.get_ints("opt_G.step") == std::vector<int64_t>{3});
@@ -198,8 +198,8 @@ TEST_CASE("Adam's moments and step count round trip: training continues bit for 
 
   GM h = make(2);
   Adam<float> opt2(named_parameters<float, cpu>(h), opts);
-  io::load_module(file, h, "G");
-  io::load_optimizer(file, opt2, "opt_G");
+  train::load_module(file, h, "G");
+  train::load_optimizer(file, opt2, "opt_G");
   CHECK(opt2.step_count() == 3);
 
   for (uint64_t s = 3; s < 5; ++s) {
@@ -218,7 +218,7 @@ TEST_CASE("optimiser loading is strict too") {
   GM g = make(1);
   Adam<float> opt(named_parameters<float, cpu>(g), {});
   io::SafetensorsWriter w;
-  io::save_optimizer(w, opt, "opt");
+  train::save_optimizer(w, opt, "opt");
   const std::string path = temp_file("opt.safetensors");
   w.write(path);
   const auto good = io::read_safetensors(path);
@@ -230,25 +230,25 @@ TEST_CASE("optimiser loading is strict too") {
   {
     auto f = good;
     f.tensors.erase("opt.step");
-    CHECK_THROWS_WITH_AS(io::load_optimizer(f, opt2, "opt"),
+    CHECK_THROWS_WITH_AS(train::load_optimizer(f, opt2, "opt"),
                          (where + "missing tensor 'opt.step' (the optimiser's step count)").c_str(), FormatError);
   }
   {
     auto f = good;
     f.tensors.erase("opt.blocks.4.bias.exp_avg_sq");
-    CHECK_THROWS_WITH_AS(io::load_optimizer(f, opt2, "opt"),
+    CHECK_THROWS_WITH_AS(train::load_optimizer(f, opt2, "opt"),
                          (where + "missing tensor 'opt.blocks.4.bias.exp_avg_sq'").c_str(), FormatError);
   }
   {
     auto f = good;
     f.tensors["opt.step"] = io::TensorEntry::from(Tensor<float>::zeros({}));
     CHECK_THROWS_WITH_AS(
-        io::load_optimizer(f, opt2, "opt"),
+        train::load_optimizer(f, opt2, "opt"),
         (where + "tensor 'opt.step' has dtype F32 and shape [], the optimiser's step count is I64 of shape []").c_str(),
         FormatError);
   }
   CHECK(opt2.step_count() == 7);
-  io::load_optimizer(good, opt2, "opt");
+  train::load_optimizer(good, opt2, "opt");
   CHECK(opt2.step_count() == 0);
 }
 
@@ -258,12 +258,12 @@ TEST_CASE("an EMA's averages round trip through save_optimizer") {
   warm_up(g, 3);
   ema.update(g, 1);
   io::SafetensorsWriter w;
-  io::save_optimizer(w, ema, "G_ema");
+  train::save_optimizer(w, ema, "G_ema");
   CHECK(w.contents().contains("G_ema.blocks.2.running_mean"));
   CHECK(!w.contents().contains("G_ema.step"));  // an EMA has no step count
   GM h = make(2);
   EMA<float> ema2(h, 0.9);
-  io::load_optimizer(w.contents(), ema2, "G_ema");
+  train::load_optimizer(w.contents(), ema2, "G_ema");
   GM a = make(3), b = make(4);
   ema.copy_to(a);
   ema2.copy_to(b);

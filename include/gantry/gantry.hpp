@@ -13,4 +13,5 @@
 #include "metrics.hpp"
 #include "nn.hpp"
 #include "optim.hpp"
+#include "train/module_state.hpp"
 #include "train/progress.hpp"

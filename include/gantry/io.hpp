@@ -5,7 +5,6 @@
 #include "io/grid.hpp"
 #include "io/json.hpp"
 #include "io/jsonl_log.hpp"
-#include "io/module_state.hpp"
 #include "io/plot.hpp"
 #include "io/png.hpp"
 #include "io/safetensors.hpp"

@@ -18,11 +18,21 @@
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../nn/module.hpp"
-#include "safetensors.hpp"
+#include "../io/safetensors.hpp"
 
-namespace gantry::io {
+namespace gantry::train {
+
+using io::DType;
+using io::dtype_name;
+using io::read_safetensors;
+using io::SafetensorsWriter;
+using io::TensorEntry;
+using io::TensorFile;
+using io::write_safetensors;
 
 namespace detail {
+
+using namespace io::detail;  // type_tag and the dtype helpers of the safetensors code
 
 template <class T, class D>
 struct StateRef {
@@ -189,4 +199,4 @@ void load_optimizer(const TensorFile& file, O<T, D>& opt, const std::string& pre
   if constexpr (requires { opt.step_count(); }) opt.set_step_count(step);
 }
 
-}  // namespace gantry::io
+}  // namespace gantry::train
