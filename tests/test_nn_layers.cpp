@@ -170,6 +170,14 @@ TEST_CASE("fixture: a chain of layer parts") {
   part_fixture::check(m, "layer_chain");
 }
 
+TEST_CASE("fixture: the parameter-free parts (Flatten, Reshape, activations) in a chain") {
+  using Chain = Sequential<Flatten, Linear<12>, LeakyReLU<>, Reshape<3, 2, 2>, Conv2d<2, 1, 1, 0>, Tanh, Flatten,
+                           Linear<3>, ReLU, Linear<4>, Sigmoid>;
+  static_assert(std::is_same_v<out<Chain, Image<2, 3, 3>>, Vector<4>>);
+  auto m = make<Chain, Image<2, 3, 3>>();
+  part_fixture::check(m, "activation_chain");
+}
+
 // ---- second order, in double ----
 TEST_CASE("second order: Linear and Conv2d") {
   auto lin = make<Linear<3>, Vector<4>, double>();
