@@ -110,14 +110,8 @@ struct batch_norm_module {
 }  // namespace detail
 
 template <bool Affine = true, int EpsExp = 5>
-struct BatchNorm2d {
+struct BatchNorm2d : SameImageShape {
   static constexpr double eps = detail::pow10_neg<EpsExp>();
-  template <class In>
-  static constexpr bool accepts = ImageShape<In>;
-  template <class In>
-  using expects = AnyImage;
-  template <class In>
-  using output = In;
 
   template <class In, class T, class D>
   struct module : detail::batch_norm_module<Affine, true, In::channels, T, D> {

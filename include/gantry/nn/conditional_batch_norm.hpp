@@ -134,14 +134,8 @@ struct SelfModulation {
 // The part declares `conditioned` (and `condition_size`) as its source does, for the
 // Generator's count of conditioned blocks (conditioning.hpp).
 template <class Source, int EpsExp = 5>
-struct ConditionalBatchNorm : Source::part_traits {
+struct ConditionalBatchNorm : Source::part_traits, SameImageShape {
   static constexpr double eps = detail::pow10_neg<EpsExp>();
-  template <class In>
-  static constexpr bool accepts = ImageShape<In>;
-  template <class In>
-  using expects = AnyImage;
-  template <class In>
-  using output = In;
 
   template <class In, class T, class D>
   struct module {

@@ -16,14 +16,8 @@
 namespace gantry {
 
 template <bool Affine = false, int EpsExp = 5>
-struct InstanceNorm2d {
+struct InstanceNorm2d : SameImageShape {
   static constexpr double eps = detail::pow10_neg<EpsExp>();
-  template <class In>
-  static constexpr bool accepts = ImageShape<In>;
-  template <class In>
-  using expects = AnyImage;
-  template <class In>
-  using output = In;
 
   template <class In, class T, class D>
   struct module {

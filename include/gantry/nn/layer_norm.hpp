@@ -17,14 +17,8 @@
 
 namespace gantry {
 
-struct LayerNorm {
+struct LayerNorm : SameImageShape {
   static constexpr double eps = 1e-5;
-  template <class In>
-  static constexpr bool accepts = ImageShape<In>;
-  template <class In>
-  using expects = AnyImage;
-  template <class In>
-  using output = In;
 
   template <class In, class T, class D>
   struct module {

@@ -57,4 +57,15 @@ struct Classes {
   static constexpr int count = K;
 };
 
+// The shape rules of a part that takes any image and returns one of the same shape (the
+// normalisations derive from it instead of repeating them).
+struct SameImageShape {
+  template <class In>
+  static constexpr bool accepts = ImageShape<In>;
+  template <class In>
+  using expects = AnyImage;
+  template <class In>
+  using output = In;
+};
+
 }  // namespace gantry
