@@ -90,4 +90,15 @@ Tensor<T, To> to_device(const Tensor<T, From>& t) {
   }
 }
 
+// The same values as another scalar type (the tensor itself when the type is the same).
+template <class To, class T, class D>
+Tensor<To, D> cast(const Tensor<T, D>& t) {
+  if constexpr (std::is_same_v<To, T>) {
+    return t;
+  } else {
+    const std::vector<T> v = t.to_vector();
+    return Tensor<To, D>::from(t.shape(), std::vector<To>(v.begin(), v.end()));
+  }
+}
+
 }  // namespace gantry

@@ -53,9 +53,9 @@ struct LoaderState {
 };
 
 struct Batch {
-  Tensor<float, cpu> images;  // [B, C, H', W']
-  std::vector<int64_t> labels;
-  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  Tensor<float, cpu> images;  // [B, C, H', W'] (or [B, 2] points for the toy streams)
+  std::vector<int64_t> labels;  // empty for unlabelled data
+  int64_t size() const { return images.defined() ? images.shape()[0] : 0; }
 };
 
 class Loader {

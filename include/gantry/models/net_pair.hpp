@@ -1,0 +1,138 @@
+#pragma once
+// What every paper's step policy trains: a generator and a discriminator built from one
+// seed, an optimiser for each (TTUR: their own options), and optionally an EMA copy of G
+// for sampling. It also draws the step's noise and labels, samples in eval mode and saves
+// or loads the whole state under PyTorch-style prefixes:
+//   G.*, D.*, opt_G.*, opt_D.* (moments and step counts), G_ema.* (when the EMA is on),
+// through checkpoint_parts (train/checkpoint.hpp writes them).
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../autograd/var.hpp"
+#include "../core/factories.hpp"
+#include "../nn/model.hpp"
+#include "../optim/ema.hpp"
+#include "../optim/params.hpp"
+
+namespace gantry::models {
+
+// Named losses of one step, e.g. {{"d_loss", 0.3}, {"gp", 0.01}} (the trainer's Metrics).
+using StepLosses = std::vector<std::pair<std::string, double>>;
+
+template <class Nets, template <class, class> class Opt, class T = float>
+class NetPair {
+ public:
+  using GNet = typename Nets::G;
+  using DNet = typename Nets::D;
+  using GModule = typename GNet::template module<T, cpu>;
+  using DModule = typename DNet::template module<T, cpu>;
+  using Optimizer = Opt<T, cpu>;
+  using OptimizerOptions = std::remove_cvref_t<decltype(std::declval<const Optimizer&>().options())>;
+  static constexpr int latent_size = GNet::latent_size;
+  static constexpr int num_classes = GNet::num_classes;
+
+  NetPair(std::uint64_t seed, InitScheme scheme, bool zero_biases, OptimizerOptions g_opt, OptimizerOptions d_opt)
+      : init_rng_(seed),
+        init_{init_rng_, scheme, zero_biases},
+        G(init_),
+        D(init_),
+        opt_G(named_parameters<T, cpu>(G), g_opt),
+        opt_D(named_parameters<T, cpu>(D), d_opt) {}
+  NetPair(const NetPair&) = delete;
+  NetPair& operator=(const NetPair&) = delete;
+
+ private:
+  Rng init_rng_;
+  Init init_;
+
+ public:
+  GModule G;
+  DModule D;
+  Optimizer opt_G, opt_D;
+
+  // Keeps an exponential moving average of G (parameters and buffers) from `start_step` on;
+  // sample() then uses it.
+  void enable_ema(double decay, int64_t start_step) {
+    ema_ = std::make_unique<EMA<T, cpu>>(G, decay, start_step);
+    G_ema_ = std::make_unique<GModule>(init_);
+    ema_->copy_to(*G_ema_);
+  }
+  bool has_ema() const { return static_cast<bool>(ema_); }
+  void update_ema(int64_t step) {
+    if (ema_) ema_->update(G, step);
+  }
+
+  // z ~ N(0, I), [n, latent_size].
+  Tensor<T, cpu> noise(int64_t n, Rng& rng) const { return randn<T, cpu>(Shape{n, latent_size}, rng); }
+  // n labels drawn uniformly (none for an unconditional G).
+  std::vector<int64_t> random_labels(int64_t n, Rng& rng) const {
+    std::vector<int64_t> y;
+    if constexpr (num_classes > 0)
+      for (int64_t i = 0; i < n; ++i)
+        y.push_back(std::min<int64_t>(static_cast<int64_t>(rng.uniform() * num_classes), num_classes - 1));
+    return y;
+  }
+
+  // A batch of fakes from the training G (training-mode norms), off the tape: for D steps.
+  Var<T, cpu> detached_fakes(int64_t n, const std::vector<int64_t>& labels, Rng& rng) {
+    no_grad guard;
+    const Var<T, cpu> z(noise(n, rng));
+    return Var<T, cpu>(G.forward(z, labels, true).value());
+  }
+
+  // While a G step runs, D's weights need no gradient: marking them saves their backward.
+  struct FreezeD {
+    DModule& d;
+    explicit FreezeD(DModule& m) : d(m) { set(false); }
+    ~FreezeD() { set(true); }
+    void set(bool on) {
+      for_each_parameter<T, cpu>(d, [on](const std::string&, Var<T, cpu>& p) { p.requires_grad_(on); });
+    }
+  };
+
+  // Samples for pictures and metrics: eval mode, the EMA generator when there is one.
+  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) {
+    no_grad guard;
+    GModule* g = &G;
+    if (ema_) {
+      ema_->copy_to(*G_ema_);
+      g = G_ema_.get();
+    }
+    return g->forward(Var<T, cpu>(z), labels, false).value();
+  }
+
+  void set_lr(double g_lr, double d_lr) {
+    opt_G.set_lr(g_lr);
+    opt_D.set_lr(d_lr);
+  }
+
+  // f(prefix, part) for every piece of state a checkpoint holds: the nets (modules, with
+  // parameters and buffers) and the optimisers and EMA (visit_state). train/checkpoint.hpp
+  // saves and loads through this.
+  template <class F>
+  void checkpoint_parts(F&& f) {
+    f("G", G);
+    f("D", D);
+    f("opt_G", opt_G);
+    f("opt_D", opt_D);
+    if (ema_) f("G_ema", *ema_);
+  }
+
+ private:
+  std::unique_ptr<EMA<T, cpu>> ema_;
+  std::unique_ptr<GModule> G_ema_;
+};
+
+// True when every loss of a step is a finite number.
+inline bool all_finite(const StepLosses& losses) {
+  for (const auto& [k, v] : losses)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+}  // namespace gantry::models

@@ -1,0 +1,259 @@
+#pragma once
+// The training loop, one for every model. A model (models/wgan_gp.hpp, models/wgan.hpp, ...)
+// is a step policy over a NetPair `nets`:
+//   static name; hyper(); batch_size(); d_steps(g_step); set_step(g_step);
+//   d_step(span<const data::Batch>, Rng&) -> StepLosses; g_step(accumulate, Rng&) -> StepLosses;
+//   sample(z, labels); checkpoint_parts(f)
+// and the data is a data::Loader or data::ToyStream (next / state / restore).
+//
+// Each iteration runs model.d_steps(step) critic steps (each on `accumulate` micro-batches)
+// and one generator step. A run directory holds:
+//   checkpoint.safetensors   the latest checkpoint (train/checkpoint.hpp), replaced atomically
+//   log.jsonl                one record per log_every steps: step, seconds, losses, lr; evals
+//   samples/step_NNNNNNN.png sample grids (or 2-D scatter plots) from a fixed noise batch
+//   samples.png, losses.png  the latest grid and the loss curves
+// A new run refuses a directory that already holds one; resume continues it bit for bit
+// (same seed, thread count and build). A NaN or infinite loss stops the run with
+// TrainingDiverged, leaving the last good checkpoint as it was.
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iomanip>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/factories.hpp"
+#include "../core/philox.hpp"
+#include "../data/loader.hpp"
+#include "../io/grid.hpp"
+#include "../io/json.hpp"
+#include "../io/jsonl_log.hpp"
+#include "../io/plot.hpp"
+#include "../models/hyper.hpp"
+#include "checkpoint.hpp"
+#include "progress.hpp"
+
+namespace gantry::train {
+
+class TrainingDiverged : public Error {
+ public:
+  using Error::Error;
+};
+
+struct TrainerOptions {
+  int64_t steps = 1000;  // generator steps in all (a resumed run continues up to this)
+  std::string out_dir;
+  std::uint64_t seed = 0;
+  int accumulate = 1;            // micro-batches per step (gradient accumulation)
+  int64_t log_every = 10;        // JSONL records
+  int64_t sample_every = 0;      // sample pictures (0: at the end only)
+  int64_t checkpoint_every = 0;  // checkpoints (0: at the end only)
+  int64_t eval_every = 0;        // the evaluate hook (0: at the end only, when set)
+  int64_t samples = 64;          // pictures show this many (rounded to whole rows per class)
+  bool resume = false;
+  bool show_progress = true;
+  ProgressOptions progress{};
+};
+
+// Streams derived from the run's seed, so init, noise and data never share counters.
+inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+enum SeedStream : std::uint64_t { init_stream = 0, noise_stream = 1, data_stream = 2, sample_stream = 3 };
+
+struct TrainResult {
+  int64_t step = 0;
+  double seconds = 0;
+  Metrics last;  // the last step's losses (and the last evaluation)
+  std::string checkpoint;
+};
+
+template <class Model, class Data>
+class Trainer {
+ public:
+  // `run_config` is what the program needs to rebuild this run (data set, net, ...); it is
+  // stored in every checkpoint and a resume must pass the same.
+  Trainer(Model& model, Data& data, TrainerOptions opt, io::json::Value run_config = io::json::Object{})
+      : model_(model), data_(data), opt_(std::move(opt)), run_(std::move(run_config)) {
+    check(!opt_.out_dir.empty(), "Trainer: out_dir is empty");
+    check(opt_.steps >= 1, "Trainer: steps must be >= 1, found ", opt_.steps);
+    check(opt_.accumulate >= 1, "Trainer: accumulate must be >= 1, found ", opt_.accumulate);
+    check(opt_.log_every >= 1, "Trainer: log_every must be >= 1, found ", opt_.log_every);
+  }
+
+  // Extra numbers every eval_every steps and at the end (e.g. FD), logged and shown.
+  std::function<Metrics(Model&, int64_t step)> evaluate;
+  // Real points drawn next to generated ones when the samples are 2-D (toy data).
+  Tensor<float, cpu> reference_points;
+
+  std::string checkpoint_path() const { return path("checkpoint.safetensors"); }
+  std::string log_path() const { return path("log.jsonl"); }
+
+  TrainResult run() {
+    namespace fs = std::filesystem;
+    fs::create_directories(opt_.out_dir);
+    int64_t step = 0;
+    Rng rng(derive_seed(opt_.seed, noise_stream));
+    std::optional<int64_t> resume_step;
+    if (opt_.resume) {
+      check(fs::exists(checkpoint_path()), "Trainer: cannot resume: ", checkpoint_path(), " does not exist");
+      RunState st = load_checkpoint(checkpoint_path(), model_);
+      check(st.hyper == models::hyper_to_json(model_.hyper()), "Trainer: cannot resume ", checkpoint_path(),
+            ": it was trained with hyper-parameters ", io::json::dump(st.hyper), ", this run has ",
+            io::json::dump(models::hyper_to_json(model_.hyper())));
+      check(st.run == run_, "Trainer: cannot resume ", checkpoint_path(), ": it was made by a run with ",
+            io::json::dump(st.run), ", this run has ", io::json::dump(run_));
+      check(st.step <= opt_.steps, "Trainer: the checkpoint is at step ", st.step, ", beyond --steps ", opt_.steps);
+      step = st.step;
+      rng = st.rng;
+      data_.restore(st.data);
+      last_good_ = st.step;
+      resume_step = st.step;
+    } else {
+      for (const std::string& p : {checkpoint_path(), log_path()})
+        check(!fs::exists(p), "Trainer: ", opt_.out_dir, " already holds a run (", p,
+              " exists); resume it or choose another output directory");
+    }
+    io::JsonlLog log(log_path(), io::JsonlOptions{.truncate = !opt_.resume, .resume_step = resume_step});
+
+    ProgressOptions popt = opt_.progress;
+    popt.start = step;
+    std::ostringstream sink;
+    if (!opt_.show_progress) popt.out = &sink, popt.mode = ProgressMode::lines;
+    Progress progress(opt_.steps, Model::name, popt);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    TrainResult result;
+    std::vector<data::Batch> micro(static_cast<std::size_t>(opt_.accumulate));
+    while (step < opt_.steps) {
+      model_.set_step(step);
+      const int64_t nd = model_.d_steps(step);
+      Metrics losses;
+      for (int64_t k = 0; k < nd; ++k) {
+        for (auto& b : micro) b = data_.next();
+        accumulate_mean(losses, model_.d_step(micro, rng), k);
+      }
+      for (auto& kv : model_.g_step(opt_.accumulate, rng)) losses.push_back(kv);
+      ++step;
+      if (!models::all_finite(losses)) diverged(log, step, losses);
+      result.last = losses;
+      if (step % opt_.log_every == 0 || step == opt_.steps) write_record(log, step, seconds(), losses);
+      progress.update(step, losses);
+      if (evaluate && opt_.eval_every > 0 && step % opt_.eval_every == 0 && step < opt_.steps)
+        run_evaluation(log, step, result);
+      if (opt_.sample_every > 0 && step % opt_.sample_every == 0 && step < opt_.steps) write_samples(step);
+      if (opt_.checkpoint_every > 0 && step % opt_.checkpoint_every == 0 && step < opt_.steps)
+        save(step, rng);
+    }
+    progress.finish();
+    save(step, rng);
+    write_samples(step);
+    if (evaluate) run_evaluation(log, step, result);
+    try {
+      io::plot_losses(log_path(), path("losses.png"));
+    } catch (const Error&) {
+      // A run too short to have a logged curve (e.g. resumed at its last step) has no plot.
+    }
+    result.step = step;
+    result.seconds = seconds();
+    result.checkpoint = checkpoint_path();
+    return result;
+  }
+
+  // The samples the pictures show: a fixed noise batch (the same at every step and on
+  // resume), ordered by class for a class-conditional G (one row per class).
+  Tensor<float, cpu> fixed_samples() {
+    auto& nets = model_.nets;
+    constexpr int K = std::remove_reference_t<decltype(nets)>::num_classes;
+    const int64_t per = K > 0 ? std::max<int64_t>(1, opt_.samples / K) : opt_.samples;
+    const int64_t n = K > 0 ? per * K : opt_.samples;
+    Rng r(derive_seed(opt_.seed, sample_stream));
+    std::vector<int64_t> labels;
+    if constexpr (K > 0)
+      for (int64_t i = 0; i < n; ++i) labels.push_back(i / per);
+    return cast<float>(model_.sample(nets.noise(n, r), labels));
+  }
+
+ private:
+  std::string path(const std::string& name) const { return (std::filesystem::path(opt_.out_dir) / name).string(); }
+
+  // Running mean over the critic steps of an iteration.
+  static void accumulate_mean(Metrics& acc, const Metrics& m, int64_t k) {
+    if (k == 0) {
+      acc = m;
+      return;
+    }
+    for (std::size_t i = 0; i < acc.size() && i < m.size(); ++i)
+      acc[i].second += (m[i].second - acc[i].second) / static_cast<double>(k + 1);
+  }
+
+  void write_record(io::JsonlLog& log, int64_t step, double secs, const Metrics& m) {
+    io::json::Object rec{{"step", step}, {"seconds", secs}};
+    for (const auto& [k, v] : m) rec.emplace_back(k, v);
+    log.write(std::move(rec));
+  }
+
+  void run_evaluation(io::JsonlLog& log, int64_t step, TrainResult& result) {
+    const Metrics m = evaluate(model_, step);
+    io::json::Object rec{{"step", step}};
+    std::ostringstream line;
+    line << Model::name << " step " << step << ':';
+    for (const auto& [k, v] : m) {
+      rec.emplace_back(k, v);
+      line << ' ' << k << ' ' << v;
+      result.last.emplace_back(k, v);
+    }
+    log.write(std::move(rec));
+    if (opt_.show_progress) *opt_.progress.out << line.str() << '\n';
+  }
+
+  void write_samples(int64_t step) {
+    namespace fs = std::filesystem;
+    const Tensor<float, cpu> s = fixed_samples();
+    fs::create_directories(path("samples"));
+    std::ostringstream name;
+    name << "samples/step_" << std::setw(7) << std::setfill('0') << step << ".png";
+    if (s.shape().rank() == 4) {
+      constexpr int K = std::remove_reference_t<decltype(model_.nets)>::num_classes;
+      const int64_t nrow = K > 0 ? s.shape()[0] / K : static_cast<int64_t>(std::ceil(std::sqrt(s.shape()[0])));
+      io::save_grid(s, path(name.str()), io::GridOptions{.nrow = nrow});
+      io::save_grid(s, path("samples.png"), io::GridOptions{.nrow = nrow});
+    } else if (s.shape().rank() == 2 && s.shape()[1] == 2 && reference_points.defined()) {
+      io::scatter_plot(path(name.str()), reference_points, s);
+      io::scatter_plot(path("samples.png"), reference_points, s);
+    }
+  }
+
+  void save(int64_t step, const Rng& rng) {
+    RunState st{step, rng, data_.state(), models::hyper_to_json(model_.hyper()), run_};
+    save_checkpoint(checkpoint_path(), model_, st);
+    last_good_ = step;
+  }
+
+  [[noreturn]] void diverged(io::JsonlLog& log, int64_t step, const Metrics& losses) {
+    write_record(log, step, 0, losses);
+    std::string bad;
+    for (const auto& [k, v] : losses)
+      if (!std::isfinite(v)) bad += (bad.empty() ? "" : ", ") + k + " = " + std::to_string(v);
+    const std::string kept = last_good_ >= 0 ? "the last good checkpoint (step " + std::to_string(last_good_) +
+                                                   ") is " + checkpoint_path() + ", left unchanged"
+                                             : "no checkpoint had been written yet";
+    fail<TrainingDiverged>("training diverged at generator step ", step, ": ", bad, "; ", kept);
+  }
+
+  Model& model_;
+  Data& data_;
+  TrainerOptions opt_;
+  io::json::Value run_;
+  int64_t last_good_ = -1;
+};
+
+}  // namespace gantry::train
