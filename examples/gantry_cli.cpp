@@ -1,0 +1,365 @@
+// The `gantry` command line (built as build/<preset>/examples/gantry):
+//
+//   gantry train  --model wgan-gp|wgan --data fashion-mnist|8gaussians|25gaussians|swissroll
+//                 --steps N --out DIR [options]
+//   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K]
+//   gantry eval   --checkpoint FILE [--samples 10000] [--seed S]
+//
+// A checkpoint records the model, the net and the data set it was trained with, so sample and
+// eval need only the file. Bad arguments print the usage and exit with status 2; errors while
+// running print the message and exit with status 1.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gantry/core/parallel.hpp"
+#include "gantry/data/fashion_mnist.hpp"
+#include "gantry/data/loader.hpp"
+#include "gantry/data/toy_stream.hpp"
+#include "gantry/io/grid.hpp"
+#include "gantry/io/plot.hpp"
+#include "gantry/metrics/fashion_classifier.hpp"
+#include "gantry/models/wgan.hpp"
+#include "gantry/models/wgan_gp.hpp"
+#include "gantry/models/wgan_nets.hpp"
+#include "gantry/train/evaluate.hpp"
+#include "gantry/train/trainer.hpp"
+
+using namespace gantry;
+namespace json = gantry::io::json;
+
+namespace {
+
+const char* usage = R"(usage:
+  gantry train  --model wgan-gp|wgan --data fashion-mnist|8gaussians|25gaussians|swissroll
+                --steps N --out DIR [options]
+      --net resnet|dcgan|toy   the nets (default: resnet for images, toy for 2-D data;
+                               dcgan is 32x32, for wgan)
+      --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
+                               toy 128 or 512 (default, the paper's)
+      --seed S                 default 0
+      --threads T              default: all cores
+      --set name=value         override a hyper-parameter (repeatable), e.g. --set lr=1e-4
+      --resume                 continue the run in --out from its checkpoint
+      --accumulate K           micro-batches per step (gradient accumulation), default 1
+      --log-every N --sample-every N --checkpoint-every N --eval-every N
+      --eval-samples N         generated samples per evaluation (default 2000)
+  gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
+  gantry eval   --checkpoint FILE [--samples 10000] [--seed S]
+)";
+
+struct UsageError : Error {
+  using Error::Error;
+};
+
+// --key value pairs and --flags, checked against what the command knows.
+struct Args {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> sets;
+  bool resume = false;
+
+  Args(int argc, char** argv, int first, const std::vector<std::string>& known) {
+    for (int i = first; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--resume") {
+        resume = true;
+        continue;
+      }
+      if (a.rfind("--", 0) != 0) fail<UsageError>("unexpected argument '", a, "'");
+      const std::string key = a.substr(2);
+      if (std::find(known.begin(), known.end(), key) == known.end()) fail<UsageError>("unknown option '", a, "'");
+      if (i + 1 >= argc) fail<UsageError>("option '", a, "' needs a value");
+      if (key == "set")
+        sets.push_back(argv[++i]);
+      else
+        values[key] = argv[++i];
+    }
+  }
+  bool has(const std::string& k) const { return values.count(k) > 0; }
+  std::string str(const std::string& k, const std::string& fallback = "") const {
+    auto it = values.find(k);
+    return it == values.end() ? fallback : it->second;
+  }
+  std::string required(const std::string& k) const {
+    if (!has(k)) fail<UsageError>("missing --", k);
+    return values.at(k);
+  }
+  int64_t integer(const std::string& k, int64_t fallback) const {
+    if (!has(k)) return fallback;
+    const std::string& s = values.at(k);
+    int64_t v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size()) fail<UsageError>("--", k, " expects an integer, found '", s, "'");
+    return v;
+  }
+};
+
+// What a run was made of; stored in its checkpoints.
+struct RunConfig {
+  std::string model, data, net;
+  int64_t dim = 64;
+  json::Value to_json() const { return json::Object{{"model", model}, {"data", data}, {"net", net}, {"dim", dim}}; }
+  static RunConfig from_json(const json::Value& v) {
+    RunConfig c;
+    const auto get = [&](const char* k) -> const json::Value& {
+      const json::Value* x = v.is_object() ? v.find(k) : nullptr;
+      check<FormatError>(x != nullptr, "checkpoint: the run options have no \"", k, "\" (not written by `gantry train`?)");
+      return *x;
+    };
+    c.model = get("model").as_string();
+    c.data = get("data").as_string();
+    c.net = get("net").as_string();
+    c.dim = get("dim").as_int();
+    return c;
+  }
+  bool toy() const { return data != "fashion-mnist"; }
+};
+
+// The model types the command line offers, by (model, net, dim).
+using FashionShape = Image<1, 28, 28>;
+using PaddedFashion = Image<1, 32, 32>;
+
+template <class F>
+void with_model(const RunConfig& c, F&& f) {
+  const auto bad = [&] {
+    fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
+                     " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
+                     "--net toy --dim 128|512 for the 2-D data)");
+  };
+  if (c.toy() != (c.net == "toy")) bad();
+  const auto pick = [&]<template <class, class> class M>() {
+    if (c.net == "toy" && c.dim == 512) return f(std::type_identity<M<models::wgan_gp_toy<512>, float>>{}), true;
+    if (c.net == "toy" && c.dim == 128) return f(std::type_identity<M<models::wgan_gp_toy<128>, float>>{}), true;
+    if (c.net == "resnet" && c.dim == 32)
+      return f(std::type_identity<M<models::wgan_gp_resnet<FashionShape, 32>, float>>{}), true;
+    if (c.net == "resnet" && c.dim == 64)
+      return f(std::type_identity<M<models::wgan_gp_resnet<FashionShape, 64>, float>>{}), true;
+    if (c.net == "resnet" && c.dim == 128)
+      return f(std::type_identity<M<models::wgan_gp_resnet<FashionShape, 128>, float>>{}), true;
+    return false;
+  };
+  if (c.model == "wgan-gp") {
+    if (pick.template operator()<models::WganGp>()) return;
+  } else if (c.model == "wgan") {
+    if (c.net == "dcgan") return f(std::type_identity<models::Wgan<models::wgan_dcgan<PaddedFashion>>>{});
+    if (pick.template operator()<models::Wgan>()) return;
+  } else {
+    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp or wgan)");
+  }
+  bad();
+}
+
+template <class Model>
+constexpr int64_t image_side() {
+  using Out = typename Model::Pair::GNet::output;
+  if constexpr (requires { Out::height; })
+    return Out::height;
+  else
+    return 0;
+}
+
+template <class Model>
+typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps) {
+  typename Model::Hyper h{};
+  if constexpr (requires { h.decay_steps; }) {
+    if (c.toy()) h = Model::Hyper::toy();
+    h.decay_steps = c.toy() ? 0 : steps;  // decay to 0 over this run, as the paper over its 100k steps
+  }
+  return h;
+}
+
+// Fashion-MNIST in [-1, 1], zero-padded to the model's side.
+data::Loader fashion_loader(const std::string& split, int64_t side, int64_t batch, std::uint64_t seed) {
+  data::LoaderOptions o;
+  o.batch_size = batch;
+  o.pad_to = side == 28 ? 0 : side;
+  return data::Loader(data::fashion_mnist(split), o, Rng(seed));
+}
+
+Tensor<float, cpu> fashion_test_images(int64_t side) {
+  data::LoaderOptions o;
+  o.batch_size = 10000;
+  o.shuffle = false;
+  o.pad_to = side == 28 ? 0 : side;
+  return data::Loader(data::fashion_mnist("test"), o, Rng(0)).next().images;
+}
+
+const toy::Modes* toy_modes(const std::string& data) {
+  static const toy::Modes eight = toy::eight_gaussians_modes(), grid = toy::twentyfive_gaussians_modes();
+  if (data == "8gaussians") return &eight;
+  if (data == "25gaussians") return &grid;
+  return nullptr;  // the swiss roll has no modes
+}
+
+template <class Model>
+int train_command(const Args& a, const RunConfig& c) {
+  const int64_t steps = a.integer("steps", 0);
+  if (steps < 1) fail<UsageError>("--steps must be >= 1");
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 0));
+  auto h = default_hyper<Model>(c, steps);
+  for (const auto& s : a.sets) models::hyper_set(h, s);
+  if (a.resume) {
+    // The run's own hyper-parameters win, so `--resume` needs no repeated --set.
+    const auto f = io::read_safetensors(std::filesystem::path(a.required("out")) / "checkpoint.safetensors");
+    h = models::hyper_from_json<typename Model::Hyper>(*train::read_checkpoint_info(f).find("hyper"));
+  }
+  Model model(h, train::derive_seed(seed, train::init_stream));
+
+  train::TrainerOptions o;
+  o.steps = steps;
+  o.out_dir = a.required("out");
+  o.seed = seed;
+  o.resume = a.resume;
+  o.accumulate = static_cast<int>(a.integer("accumulate", 1));
+  o.log_every = a.integer("log-every", 10);
+  o.sample_every = a.integer("sample-every", 0);
+  o.checkpoint_every = a.integer("checkpoint-every", 0);
+  o.eval_every = a.integer("eval-every", 0);
+  const int64_t eval_samples = a.integer("eval-samples", 2000);
+  const Rng data_rng(train::derive_seed(seed, train::data_stream));
+
+  if (c.toy()) {
+    data::ToyStream stream(data::parse_toy_distribution(c.data), model.batch_size(), data_rng);
+    train::Trainer trainer(model, stream, o, c.to_json());
+    Rng ref(12345);
+    trainer.reference_points = data::toy_samples(stream.distribution(), 1000, ref);
+    if (const toy::Modes* modes = toy_modes(c.data))
+      trainer.evaluate = [modes, eval_samples](Model& m, int64_t) { return train::toy_metrics(m, *modes, eval_samples, 99); };
+    const auto r = trainer.run();
+    std::cout << "trained " << r.step << " steps in " << r.seconds << " s; checkpoint " << r.checkpoint << '\n';
+  } else {
+    constexpr int64_t side = image_side<Model>();
+    data::Loader loader = fashion_loader("train", side, model.batch_size(), data_rng.seed());
+    train::Trainer trainer(model, loader, o, c.to_json());
+    std::optional<metrics::FashionFeatures> features;
+    train::RealFeatures real;
+    trainer.evaluate = [&](Model& m, int64_t) {
+      if (!features) {
+        features.emplace(metrics::load_or_train_fashion_classifier());
+        real = train::real_features(*features, fashion_test_images(side));
+      }
+      return train::image_metrics(m, *features, real, {.samples = eval_samples, .seed = 99});
+    };
+    const auto r = trainer.run();
+    std::cout << "trained " << r.step << " steps in " << r.seconds << " s; checkpoint " << r.checkpoint
+              << "; pictures " << o.out_dir << "/samples.png, " << o.out_dir << "/losses.png\n";
+  }
+  return 0;
+}
+
+// Builds the checkpoint's model with its own hyper-parameters and loads it.
+template <class Model>
+std::unique_ptr<Model> load_model(const io::TensorFile& f) {
+  const auto info = train::read_checkpoint_info(f);
+  auto h = models::hyper_from_json<typename Model::Hyper>(*info.find("hyper"), "checkpoint hyper-parameters");
+  auto m = std::make_unique<Model>(h, 0);
+  train::load_checkpoint(f, *m);
+  return m;
+}
+
+template <class Model>
+int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
+  auto model = load_model<Model>(f);
+  const int64_t n = a.integer("n", 64);
+  if (n < 1) fail<UsageError>("--n must be >= 1");
+  const std::string out = a.str("out", "samples.png");
+  Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)));
+  std::vector<int64_t> labels;
+  if (a.has("class")) {
+    constexpr int K = Model::Pair::num_classes;
+    if (K == 0) fail<UsageError>("--class: this ", c.model, " model is unconditional");
+    const int64_t k = a.integer("class", 0);
+    if (k < 0 || k >= K) fail<UsageError>("--class must be in [0, ", K, "), found ", k);
+    labels.assign(static_cast<std::size_t>(n), k);
+  }
+  const Tensor<float, cpu> s = train::generate(*model, n, rng, labels);
+  if (c.toy()) {
+    Rng ref(12345);
+    io::scatter_plot(out, data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref), s);
+  } else {
+    const int64_t nrow = a.integer("nrow", static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
+    io::save_grid(s, out, io::GridOptions{.nrow = nrow});
+  }
+  std::cout << "wrote " << n << " samples to " << out << '\n';
+  return 0;
+}
+
+template <class Model>
+int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
+  auto model = load_model<Model>(f);
+  const int64_t n = a.integer("samples", c.toy() ? 10000 : 10000);
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 99));
+  train::Metrics m;
+  if (c.toy()) {
+    const toy::Modes* modes = toy_modes(c.data);
+    if (!modes) fail<Error>("eval: ", c.data, " has no modes to count");
+    m = train::toy_metrics(*model, *modes, n, seed);
+  } else {
+    auto features = metrics::load_or_train_fashion_classifier();
+    const auto real = train::real_features(features, fashion_test_images(image_side<Model>()));
+    m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
+                                                      .pr_samples = std::min<int64_t>(n, 10000), .seed = seed});
+  }
+  json::Object rec{{"checkpoint", f.path}, {"samples", n}};
+  for (const auto& [k, v] : m) rec.emplace_back(k, v);
+  std::cout << json::dump(json::Value(std::move(rec))) << '\n';
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  if (argc < 2) fail<UsageError>("missing command (train, sample or eval)");
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << usage;
+    return 0;
+  }
+  if (cmd == "train") {
+    const Args a(argc, argv, 2,
+                 {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every",
+                  "sample-every", "checkpoint-every", "eval-every", "eval-samples"});
+    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
+    RunConfig c;
+    c.model = a.required("model");
+    c.data = a.required("data");
+    if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
+    c.net = a.str("net", c.toy() ? "toy" : "resnet");
+    c.dim = a.integer("dim", c.toy() ? 512 : 64);
+    a.required("steps");
+    a.required("out");
+    int rc = 0;
+    with_model(c, [&](auto t) { rc = train_command<typename decltype(t)::type>(a, c); });
+    return rc;
+  }
+  if (cmd == "sample" || cmd == "eval") {
+    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads"}
+                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads"});
+    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
+    const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
+    const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
+    int rc = 0;
+    with_model(c, [&](auto t) {
+      using M = typename decltype(t)::type;
+      rc = cmd == "sample" ? sample_command<M>(a, f, c) : eval_command<M>(a, f, c);
+    });
+    return rc;
+  }
+  fail<UsageError>("unknown command '", cmd, "' (expected train, sample or eval)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const UsageError& e) {
+    std::cerr << "gantry: " << e.what() << "\n\n" << usage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "gantry: " << e.what() << '\n';
+    return 1;
+  }
+}

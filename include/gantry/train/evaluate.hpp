@@ -1,0 +1,101 @@
+#pragma once
+// Evaluating a model while or after it trains: generate samples (eval mode, the EMA generator
+// when there is one) and measure them.
+// - toy_metrics: modes covered and the share of high-quality samples (metrics/modes.hpp).
+// - image_metrics: in the feature space of a classifier (any `Features` with
+//   features(images) -> [N, F] and logits(images) -> [N, K]): Fréchet distance against the
+//   real features' statistics, KID, k-NN precision/recall, and the share of the most and least
+//   frequent predicted class (mode dropping shows as a class near 0).
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "../core/factories.hpp"
+#include "../core/philox.hpp"
+#include "../data/toy2d.hpp"
+#include "../metrics.hpp"
+#include "progress.hpp"
+#include "trainer.hpp"
+
+namespace gantry::train {
+
+// n samples from the model, batch by batch; labels uniform over the classes (or `labels`, one
+// per sample, when given). Uses counters of `rng` only.
+template <class Model>
+Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const std::vector<int64_t>& labels = {},
+                            int64_t batch = 500) {
+  check(n >= 1, "generate: n must be >= 1, found ", n);
+  check(labels.empty() || static_cast<int64_t>(labels.size()) == n, "generate: ", labels.size(),
+        " labels for ", n, " samples");
+  std::vector<Tensor<float, cpu>> parts;
+  for (int64_t lo = 0; lo < n; lo += batch) {
+    const int64_t m = std::min(batch, n - lo);
+    std::vector<int64_t> y = labels.empty() ? model.nets.random_labels(m, rng)
+                                            : std::vector<int64_t>(labels.begin() + lo, labels.begin() + lo + m);
+    parts.push_back(cast<float>(model.sample(model.nets.noise(m, rng), y)));
+  }
+  Shape s = parts[0].shape();
+  s[0] = n;
+  Tensor<float, cpu> out(s);
+  int64_t off = 0;
+  for (const auto& p : parts) {
+    std::copy(p.data(), p.data() + p.numel(), out.data() + off);
+    off += p.numel();
+  }
+  return out;
+}
+
+template <class Model>
+Metrics toy_metrics(Model& model, const toy::Modes& modes, int64_t n, std::uint64_t seed) {
+  Rng rng(seed);
+  const Tensor<float, cpu> s = generate(model, n, rng);
+  std::vector<float> centres;
+  for (const auto& c : modes.centres) centres.insert(centres.end(), {static_cast<float>(c[0]), static_cast<float>(c[1])});
+  const auto m = Tensor<float, cpu>::from(Shape{static_cast<int64_t>(modes.centres.size()), 2}, centres);
+  const metrics::ModeCoverage cov = metrics::mode_coverage(s, m, modes.std);
+  return {{"modes", static_cast<double>(cov.modes_covered)}, {"high_quality", cov.high_quality}};
+}
+
+// The real side of image_metrics, computed once.
+struct RealFeatures {
+  Tensor<float, cpu> features;  // [N, F]
+  metrics::FeatureStats stats;
+};
+
+template <class Features>
+RealFeatures real_features(Features& f, const Tensor<float, cpu>& images) {
+  RealFeatures r;
+  r.features = f.features(images);
+  r.stats = metrics::feature_stats(r.features);
+  return r;
+}
+
+struct ImageMetricOptions {
+  int64_t samples = 2000;        // generated images
+  int64_t kid_subset = 1000;     // KID subset size (at most samples and real count)
+  int64_t kid_subsets = 50;
+  int64_t pr_samples = 2000;     // images on each side of precision/recall (k = 3)
+  std::uint64_t seed = 0;
+};
+
+template <class Model, class Features>
+Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, ImageMetricOptions opt = {}) {
+  Rng rng(opt.seed);
+  const Tensor<float, cpu> images = generate(model, opt.samples, rng);
+  const Tensor<float, cpu> fake = f.features(images);
+  Metrics out;
+  out.emplace_back("fd", metrics::frechet_distance(real.stats, metrics::feature_stats(fake)));
+  const int64_t subset = std::min({opt.kid_subset, opt.samples, real.features.shape()[0]});
+  out.emplace_back("kid", metrics::kid(real.features, fake, rng, opt.kid_subsets, subset).mean);
+  const int64_t k = std::min({opt.pr_samples, opt.samples, real.features.shape()[0]});
+  const auto pr = metrics::precision_recall(real.features.narrow0(0, k), fake.narrow0(0, k));
+  out.emplace_back("precision", pr.precision);
+  out.emplace_back("recall", pr.recall);
+  const auto hist = metrics::class_histogram(f.logits(images));
+  const auto [lo, hi] = std::minmax_element(hist.fraction.begin(), hist.fraction.end());
+  out.emplace_back("rarest_class", *lo);
+  out.emplace_back("commonest_class", *hi);
+  return out;
+}
+
+}  // namespace gantry::train
