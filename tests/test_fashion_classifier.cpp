@@ -231,7 +231,7 @@ TEST_CASE("a missing weights file says which command creates it; a foreign file 
   {
     train::SafetensorsWriter w;
     train::save_module(w, trained().net.trunk, "trunk");
-    w.metadata("test_accuracy", "0.5");
+    w.metadata("test_accuracy", "0.5").metadata("architecture", fashion_classifier_architecture);
     w.write(partial);
   }
   const std::string strict = error_of([&] { FashionFeatures f(partial); });
@@ -241,6 +241,17 @@ TEST_CASE("a missing weights file says which command creates it; a foreign file 
   train::save_module(bare, trained().net);
   CHECK_THROWS_AS(FashionFeatures{bare}, FormatError);
   CHECK(error_of([&] { FashionFeatures f(bare); }).find("test_accuracy") != std::string::npos);
+  // Weights of another architecture (an old cache): the message says how to retrain.
+  const std::string old_arch = (temp_dir().path / "old_arch.safetensors").string();
+  {
+    train::SafetensorsWriter w;
+    train::save_module(w, trained().net);
+    w.metadata("test_accuracy", "0.9").metadata("architecture", "mlp").metadata("gantry.model", "fashion_mnist_classifier");
+    w.write(old_arch);
+  }
+  const std::string arch = error_of([&] { FashionFeatures f(old_arch); });
+  CHECK(arch.find("another architecture (mlp") != std::string::npos);
+  CHECK(arch.find(std::string(fashion_classifier_command) + " --out " + old_arch) != std::string::npos);
 }
 
 TEST_CASE("the default cache path follows GANTRY_CACHE, then XDG_CACHE_HOME, then HOME") {
@@ -269,7 +280,7 @@ TEST_CASE("the default cache path follows GANTRY_CACHE, then XDG_CACHE_HOME, the
   restore("HOME", home);
 }
 
-TEST_CASE("load_or_train trains into missing directories once, then only loads") {
+TEST_CASE("load_or_train trains into missing directories once, then only loads; it replaces a stale cache") {
   REQUIRE_DATA();
   const std::string path = (temp_dir().path / "cache" / "deeper" / fashion_classifier_file).string();
   FashionClassifierOptions o;
@@ -277,6 +288,7 @@ TEST_CASE("load_or_train trains into missing directories once, then only loads")
   FashionFeatures first = load_or_train_fashion_classifier(path, false, o);
   CHECK(fs::exists(path));
   CHECK(first.metadata().at("steps") == "20");
+  CHECK(first.path() == path);
   const auto stamp = fs::last_write_time(path);
   o.max_steps = 30;  // would give another file if it trained again
   FashionFeatures second = load_or_train_fashion_classifier(path, false, o);
@@ -284,4 +296,19 @@ TEST_CASE("load_or_train trains into missing directories once, then only loads")
   CHECK(fs::last_write_time(path) == stamp);
   const Tensor<float, cpu> x = fashion_mnist_images("test").narrow0(0, 50);
   CHECK(identical(first.logits(x), second.logits(x)));
+
+  // A cache written for another architecture is retrained; a foreign file is not touched.
+  {
+    train::SafetensorsWriter w;
+    w.add("w", Tensor<float, cpu>::zeros(Shape{2}));
+    w.metadata("gantry.model", "fashion_mnist_classifier").metadata("architecture", "mlp");
+    w.write(path);
+  }
+  o.max_steps = 10;
+  FashionFeatures third = load_or_train_fashion_classifier(path, false, o);
+  CHECK(third.metadata().at("steps") == "10");
+  const std::string foreign = (temp_dir().path / "cache" / "foreign.safetensors").string();
+  train::save_module(foreign, trained().net);
+  CHECK_THROWS_AS(load_or_train_fashion_classifier(foreign, false, o), FormatError);
+  CHECK(train::read_safetensors(foreign).metadata.empty());
 }

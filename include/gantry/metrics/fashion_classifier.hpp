@@ -272,10 +272,16 @@ class FashionFeatures {
                  "; create them once (about a minute on 2 cores) with `", fashion_classifier_command, " --out ", path,
                  "`, or call metrics::load_or_train_fashion_classifier()");
     const train::TensorFile file = train::read_safetensors(path);
-    auto it = file.metadata.find("test_accuracy");
-    check<FormatError>(it != file.metadata.end(), "FashionFeatures: ", path,
-                       " has no test_accuracy metadata, so it was not written by train_fashion_classifier");
-    test_accuracy_ = std::stod(it->second);
+    auto acc = file.metadata.find("test_accuracy");
+    auto arch = file.metadata.find("architecture");
+    check<FormatError>(acc != file.metadata.end() && arch != file.metadata.end(), "FashionFeatures: ", path,
+                       " has no test_accuracy and architecture metadata, so it was not written by "
+                       "train_fashion_classifier");
+    check<FormatError>(arch->second == fashion_classifier_architecture, "FashionFeatures: ", path,
+                       " holds a classifier of another architecture (", arch->second, "; this gantry uses ",
+                       fashion_classifier_architecture, "); retrain it with `", fashion_classifier_command, " --out ",
+                       path, "`");
+    test_accuracy_ = std::stod(acc->second);
     metadata_ = file.metadata;
     train::load_module(file, net_);
   }
@@ -313,16 +319,26 @@ class FashionFeatures {
   std::map<std::string, std::string> metadata_;
 };
 
-// Loads the classifier at `path`; when the file is missing, trains it first (creating the
-// directories) and writes it there.
+// Loads the classifier at `path`. When the file is missing, or is a cache left by a gantry whose
+// classifier had another architecture, trains it first (creating the directories) and writes
+// it there; any other unreadable file is an error, and is left alone.
 inline FashionFeatures load_or_train_fashion_classifier(const std::string& path = default_fashion_classifier_path(),
                                                         bool show_progress = true,
                                                         const FashionClassifierOptions& opt = {}) {
   namespace fs = std::filesystem;
-  if (!fs::exists(path)) {
+  bool stale = false;
+  if (fs::exists(path)) {
+    const auto meta = train::read_safetensors(path).metadata;
+    auto arch = meta.find("architecture");
+    stale = meta.count("gantry.model") && meta.at("gantry.model") == "fashion_mnist_classifier" &&
+            arch != meta.end() && arch->second != fashion_classifier_architecture;
+  }
+  if (!fs::exists(path) || stale) {
     const fs::path dir = fs::path(path).parent_path();
     if (!dir.empty()) fs::create_directories(dir);
-    if (show_progress) std::fprintf(stderr, "training the Fashion-MNIST classifier for the metrics into %s\n", path.c_str());
+    if (show_progress)
+      std::fprintf(stderr, "training the Fashion-MNIST classifier for the metrics into %s%s\n", path.c_str(),
+                   stale ? " (the cached one has another architecture)" : "");
     train_fashion_classifier(path, opt, show_progress);
   }
   return FashionFeatures(path);
