@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Runs gantry's bench_gemm / bench_conv and the same shapes in PyTorch, interleaved, and
-prints median times and ratios for each thread count.
+"""Runs gantry's benchmarks and the same work in PyTorch, interleaved, and prints median
+times and ratios for each thread count. Two suites:
 
     python3 bench/compare_pytorch.py --build build [--threads 1 2] [--rounds 3]
+        kernels (default): bench_gemm / bench_conv and the same shapes with torch.mm, F.conv2d
+    python3 bench/compare_pytorch.py --suite wgan-gp --build build [--rounds 5] [--steps 3]
+        bench_wgan_gp_step and bench/wgan_gp_step.py: one WGAN-GP critic step (with the
+        gradient penalty) and one generator step of the paper's CIFAR ResNet at batch 64
 
 PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
 thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
 torch (`pip install torch`); Debian's 1.13 also works (/usr/bin/python3) but its OpenBLAS
 needs OPENBLAS_CORETYPE=SkylakeX on this CPU, which is set here.
 The machine is shared and noisy: gantry and PyTorch alternate within each round and the
-table shows medians over rounds.
+table shows medians over rounds; the 1-minute load average is printed with each round.
 """
 import argparse
 import json
@@ -18,6 +22,7 @@ import statistics
 import subprocess
 import sys
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 GEMM = [(256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (65536, 128, 576)]
 CONV = [(64, 3, 128, 32), (64, 128, 128, 16), (64, 256, 256, 8)]  # N, Cin, Cout, HW; 3x3, padding 1
 
@@ -97,6 +102,31 @@ def run_gantry(build, n, min_time):
     return out
 
 
+WGAN_STEPS = {"BM_WganGpCriticStep": "critic step", "BM_WganGpGeneratorStep": "generator step"}
+
+
+def run_gantry_wgan(build, n, steps):
+    """Median over `steps` warm steps (one Google Benchmark repetition each) of each kind."""
+    path = os.path.join(build, "bench", "bench_wgan_gp_step")
+    r = subprocess.run([path, "--threads=%d" % n, "--benchmark_format=json", "--benchmark_min_time=0.01",
+                        "--benchmark_repetitions=%d" % steps], env=thread_env(n), capture_output=True, text=True,
+                       check=True)
+    runs = {}
+    for b in json.loads(r.stdout)["benchmarks"]:
+        if b.get("run_type") == "aggregate":
+            continue
+        scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]
+        key = WGAN_STEPS[b["name"].split("/")[0]]
+        runs.setdefault(key, []).append((b["real_time"] * scale, b["cpu_time"] * scale))
+    return {k: [statistics.median(w for w, _ in v), statistics.median(c for _, c in v)] for k, v in runs.items()}
+
+
+def run_torch_wgan(python, n, steps):
+    r = subprocess.run([python, os.path.join(HERE, "wgan_gp_step.py"), "--threads", str(n), "--steps", str(steps),
+                        "--json"], env=thread_env(n), capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def flops(key):
     if key.startswith("gemm"):
         m, n, k = (int(v) for v in key.split()[1].split("x"))
@@ -110,10 +140,14 @@ def flops(key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build", default="build", help="CMake build directory holding bench/bench_gemm, bench/bench_conv")
+    ap.add_argument("--suite", choices=("kernels", "wgan-gp"), default="kernels")
+    ap.add_argument("--build", default="build",
+                    help="CMake build directory holding bench/bench_gemm and bench/bench_conv (kernels) or "
+                         "bench/bench_wgan_gp_step (wgan-gp)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--min-time", type=float, default=0.5, help="seconds per measurement")
+    ap.add_argument("--min-time", type=float, default=0.5, help="kernels: seconds per measurement")
+    ap.add_argument("--steps", type=int, default=3, help="wgan-gp: timed steps of each kind per round (median)")
     ap.add_argument("--python", default=sys.executable, help="Python with torch")
     args = ap.parse_args()
 
@@ -124,30 +158,44 @@ def main():
         if any(s in line for s in ("oneAPI", "MKL-DNN", "OpenMP", "CPU capability", "BLAS_INFO", "OpenBLAS")):
             print("  " + line.strip()[:160])
     print("gantry build:", os.path.abspath(args.build))
+    if args.suite == "kernels":
+        measure_gantry, measure_torch = (lambda n: run_gantry(args.build, n, args.min_time),
+                         lambda n: run_torch(args.python, n, args.min_time))
+    else:
+        measure_gantry, measure_torch = (lambda n: run_gantry_wgan(args.build, n, args.steps),
+                         lambda n: run_torch_wgan(args.python, n, args.steps))
 
     # results[(threads, shape)] = ([gantry [wall, cpu] per round], [PyTorch [wall, cpu] per round])
     results = {}
+    loads = []
     for rnd in range(args.rounds):
         for n in args.threads:
-            g = run_gantry(args.build, n, args.min_time)
-            t = run_torch(args.python, n, args.min_time)
+            g = measure_gantry(n)
+            t = measure_torch(n)
             for key in g:
                 results.setdefault((n, key), ([], []))[0].append(g[key])
                 if key in t:
                     results[(n, key)][1].append(t[key])
-            print("round %d/%d, %d thread(s) done" % (rnd + 1, args.rounds, n), file=sys.stderr)
+            loads.append(os.getloadavg()[0])
+            print("round %d/%d, %d thread(s) done, load average %.2f" % (rnd + 1, args.rounds, n, loads[-1]),
+                  file=sys.stderr)
+    print("load average (1 min) after each measurement: min %.2f, median %.2f, max %.2f on %d CPUs" %
+          (min(loads), statistics.median(loads), max(loads), os.cpu_count()))
 
     def table(n, which, what):
         print("\n%d thread%s, %s (median of %d rounds; ratio = gantry time / PyTorch time)" %
               (n, "" if n == 1 else "s", what, args.rounds))
-        print("| shape | gantry ms | PyTorch ms | ratio | gantry GFLOP/s | PyTorch GFLOP/s |")
-        print("|---|---:|---:|---:|---:|---:|")
+        rates = args.suite == "kernels"
+        print("| %s | gantry ms | PyTorch ms | ratio |%s" %
+              ("shape" if rates else "step", " gantry GFLOP/s | PyTorch GFLOP/s |" if rates else ""))
+        print("|---|---:|---:|---:|%s" % ("---:|---:|" if rates else ""))
         for (m, key), (gs, ts) in results.items():
             if m != n or not ts:
                 continue
             g, t = statistics.median(v[which] for v in gs), statistics.median(v[which] for v in ts)
             f = flops(key)
-            print("| %s | %.2f | %.2f | %.2f | %.0f | %.0f |" % (key, g, t, g / t, f / g * 1e-6, f / t * 1e-6))
+            row = "| %s | %.2f | %.2f | %.2f |" % (key, g, t, g / t)
+            print(row + (" %.0f | %.0f |" % (f / g * 1e-6, f / t * 1e-6) if rates else ""))
 
     for n in args.threads:
         table(n, 0, "wall-clock time")
