@@ -22,7 +22,7 @@
 #include "gantry/data/toy_stream.hpp"
 #include "gantry/io/grid.hpp"
 #include "gantry/io/plot.hpp"
-#include "gantry/metrics/fashion_classifier.hpp"
+#include "gantry/train/fashion_classifier.hpp"
 #include "gantry/models/wgan.hpp"
 #include "gantry/models/wgan_gp.hpp"
 #include "gantry/models/wgan_nets.hpp"
@@ -235,11 +235,11 @@ int train_command(const Args& a, const RunConfig& c) {
     constexpr int64_t side = image_side<Model>();
     data::Loader loader = fashion_loader("train", side, model.batch_size(), data_rng.seed());
     train::Trainer trainer(model, loader, o, c.to_json());
-    std::optional<metrics::FashionFeatures> features;
+    std::optional<train::FashionFeatures> features;
     train::RealFeatures real;
     trainer.evaluate = [&](Model& m, int64_t) {
       if (!features) {
-        features.emplace(metrics::load_or_train_fashion_classifier());
+        features.emplace(train::load_or_train_fashion_classifier());
         real = train::real_features(*features, fashion_test_images(side));
       }
       return train::image_metrics(m, *features, real, {.samples = eval_samples, .seed = 99});
@@ -299,7 +299,7 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     if (!modes) fail<Error>("eval: ", c.data, " has no modes to count");
     m = train::toy_metrics(*model, *modes, n, seed);
   } else {
-    auto features = metrics::load_or_train_fashion_classifier();
+    auto features = train::load_or_train_fashion_classifier();
     const auto real = train::real_features(features, fashion_test_images(image_side<Model>()));
     m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
                                                       .pr_samples = std::min<int64_t>(n, 10000), .seed = seed});

@@ -1,9 +1,9 @@
 // Trains the Fashion-MNIST classifier whose features the image metrics use ("FD in a
-// Fashion-MNIST classifier's features", include/gantry/metrics/fashion_classifier.hpp) and
+// Fashion-MNIST classifier's features", include/gantry/train/fashion_classifier.hpp) and
 // caches its weights; then prints its test accuracy and the reference floor of the metric:
 // FD and KID between the real training and test images.
 // Usage: train_fashion_classifier [--out PATH] [--epochs N] [--seed N] [--data DIR]
-#include <gantry/metrics/fashion_classifier.hpp>
+#include <gantry/train/fashion_classifier.hpp>
 #include <gantry/metrics/kid.hpp>
 
 #include <chrono>
@@ -24,8 +24,8 @@ int usage(const char* msg) {
                "  --seed N     initialisation and shuffling seed (default: %llu)\n"
                "  --data DIR   directory of the Fashion-MNIST IDX files (default: %s)\n",
                msg, "$GANTRY_CACHE, $XDG_CACHE_HOME/gantry or ~/.cache/gantry",
-               static_cast<long long>(metrics::FashionClassifierOptions{}.epochs),
-               static_cast<unsigned long long>(metrics::FashionClassifierOptions{}.seed),
+               static_cast<long long>(train::FashionClassifierOptions{}.epochs),
+               static_cast<unsigned long long>(train::FashionClassifierOptions{}.seed),
                data::fashion_mnist_default_dir);
   return 2;
 }
@@ -44,7 +44,7 @@ bool parse_int(const std::string& s, long long& out) {
 
 int main(int argc, char** argv) {
   std::string out;
-  metrics::FashionClassifierOptions opt;
+  train::FashionClassifierOptions opt;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") return usage("trains the classifier behind the Fashion-MNIST image metrics"), 0;
@@ -66,15 +66,15 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    if (out.empty()) out = metrics::default_fashion_classifier_path();
+    if (out.empty()) out = train::default_fashion_classifier_path();
     const auto dir = std::filesystem::path(out).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
     std::printf("training the Fashion-MNIST classifier: %lld epochs, batch %lld, Adam lr %g, seed %llu, %d threads\n",
                 static_cast<long long>(opt.epochs), static_cast<long long>(opt.batch), opt.lr,
                 static_cast<unsigned long long>(opt.seed), num_threads());
     std::fflush(stdout);
-    auto trained = metrics::train_fashion_classifier_model(opt, true);
-    metrics::save_fashion_classifier(out, trained, opt);
+    auto trained = train::train_fashion_classifier_model(opt, true);
+    train::save_fashion_classifier(out, trained, opt);
     std::printf("test accuracy: %.2f%% (%lld steps in %.1f s)\n", 100.0 * trained.test_accuracy,
                 static_cast<long long>(trained.steps), trained.seconds);
     std::printf("weights: %s\n", out.c_str());
@@ -82,9 +82,9 @@ int main(int argc, char** argv) {
 
     // The floor of the metric: two real samples of the same distribution.
     const auto t0 = std::chrono::steady_clock::now();
-    metrics::FashionFeatures features(out);
-    const auto f_train = features.features(metrics::fashion_mnist_images("train", 28, opt.data_dir));
-    const auto f_test = features.features(metrics::fashion_mnist_images("test", 28, opt.data_dir));
+    train::FashionFeatures features(out);
+    const auto f_train = features.features(train::fashion_mnist_images("train", 28, opt.data_dir));
+    const auto f_test = features.features(train::fashion_mnist_images("test", 28, opt.data_dir));
     const double fd = metrics::frechet_distance(f_train, f_test);
     Rng rng(0);
     const auto k = metrics::kid(f_train, f_test, rng, 100, 1000);

@@ -11,11 +11,12 @@
 #include <optional>
 #include <string>
 
-#include <gantry/metrics/fashion_classifier.hpp>
+#include <gantry/train/fashion_classifier.hpp>
 #include <gantry/metrics/kid.hpp>
 
 using namespace gantry;
 using namespace gantry::metrics;
+using namespace gantry::train;
 namespace fs = std::filesystem;
 
 namespace {

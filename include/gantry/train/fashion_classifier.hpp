@@ -12,8 +12,8 @@
 // Weights live in a safetensors file with the test accuracy and the training options in its
 // metadata; default_fashion_classifier_path() is the cache that load_or_train uses.
 //
-// This header trains a model (optimiser, loss, data loader, checkpoint), so unlike the rest of
-// metrics/ it sits above optim/, losses/, data/ and train/ and is not part of metrics.hpp.
+// It trains a model (optimiser, loss, data loader, module state), so it lives in train/, the
+// layer that may use all of them; the metrics it feeds are metrics/'s.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -33,12 +33,12 @@
 #include "../nn.hpp"
 #include "../optim/adam.hpp"
 #include "../optim/schedule.hpp"
-#include "../train/module_state.hpp"
-#include "../train/progress.hpp"
-#include "class_histogram.hpp"
-#include "frechet.hpp"
+#include "module_state.hpp"
+#include "progress.hpp"
+#include "../metrics/class_histogram.hpp"
+#include "../metrics/frechet.hpp"
 
-namespace gantry::metrics {
+namespace gantry::train {
 
 // The feature trunk: two 3x3 conv + batch norm + 2x2 max-pool stages (28 -> 14 -> 7), then a
 // 128-unit hidden layer whose ReLU output is the feature vector. The head maps it to the 10
@@ -175,8 +175,8 @@ inline double fashion_classifier_accuracy(FashionClassifier& net, const data::La
   check<Error>(split.size() > 0, "fashion_classifier_accuracy: the split is empty");
   Tensor<float, cpu> logits;
   detail::run_classifier("fashion_classifier_accuracy", net, detail::to_symmetric(split.images), nullptr, &logits);
-  const std::vector<int64_t> predicted = predicted_classes(logits);
-  return class_consistency(predicted, split.labels);
+  const std::vector<int64_t> predicted = metrics::predicted_classes(logits);
+  return metrics::class_consistency(predicted, split.labels);
 }
 
 // Trains the classifier on the 60k training images (Adam, cross-entropy, shuffled batches in
@@ -270,7 +270,7 @@ class FashionFeatures {
       : net_(FashionClassifier::make(0)), path_(path) {
     check<Error>(std::filesystem::exists(path), "FashionFeatures: no classifier weights at ", path,
                  "; create them once (about a minute on 2 cores) with `", fashion_classifier_command, " --out ", path,
-                 "`, or call metrics::load_or_train_fashion_classifier()");
+                 "`, or call train::load_or_train_fashion_classifier()");
     const train::TensorFile file = train::read_safetensors(path);
     auto acc = file.metadata.find("test_accuracy");
     auto arch = file.metadata.find("architecture");
@@ -294,7 +294,7 @@ class FashionFeatures {
     detail::run_classifier("FashionFeatures::features", net_, images, &f, nullptr);
     return f;
   }
-  // Class logits [N, 10] of the same images (metrics::class_histogram, class_consistency).
+  // Class logits [N, 10] of the same images (metrics::class_histogram, metrics::class_consistency).
   Tensor<float, cpu> logits(const Tensor<float, cpu>& images) {
     Tensor<float, cpu> l;
     detail::run_classifier("FashionFeatures::logits", net_, images, nullptr, &l);
@@ -347,9 +347,9 @@ inline FashionFeatures load_or_train_fashion_classifier(const std::string& path 
 // Feature statistics of the real images of `split` ("train" or "test"), the reference the
 // generated images are compared with. Generated 32x32 images are cropped to 28 before the
 // net, so these statistics serve padded and unpadded generators alike.
-inline FeatureStats fashion_mnist_reference_stats(FashionFeatures& features, const std::string& split = "test",
+inline metrics::FeatureStats fashion_mnist_reference_stats(FashionFeatures& features, const std::string& split = "test",
                                                   const std::string& dir = data::fashion_mnist_default_dir) {
-  return feature_stats(features.features(fashion_mnist_images(split, 28, dir)));
+  return metrics::feature_stats(features.features(fashion_mnist_images(split, 28, dir)));
 }
 
-}  // namespace gantry::metrics
+}  // namespace gantry::train
