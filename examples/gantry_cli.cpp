@@ -4,6 +4,7 @@
 //                 --steps N --out DIR [options]
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K]
 //   gantry eval   --checkpoint FILE [--samples 10000] [--seed S]
+//   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss]
 //
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
 // eval need only the file. Bad arguments print the usage and exit with status 2; errors while
@@ -50,6 +51,7 @@ const char* usage = R"(usage:
       --eval-samples N         generated samples per evaluation (default 2000)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
   gantry eval   --checkpoint FILE [--samples 10000] [--seed S]
+  gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd]
 )";
 
 struct UsageError : Error {
@@ -347,7 +349,20 @@ int run(int argc, char** argv) {
     });
     return rc;
   }
-  fail<UsageError>("unknown command '", cmd, "' (expected train, sample or eval)");
+  if (cmd == "plot") {
+    const Args a(argc, argv, 2, {"log", "out", "keys"});
+    std::vector<std::string> keys;
+    const std::string list = a.str("keys");
+    for (std::size_t pos = 0; pos < list.size();) {
+      const std::size_t comma = std::min(list.find(',', pos), list.size());
+      if (comma > pos) keys.push_back(list.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    io::plot_losses(a.required("log"), a.required("out"), keys);
+    std::cout << "wrote " << a.str("out") << '\n';
+    return 0;
+  }
+  fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval or plot)");
 }
 
 }  // namespace

@@ -145,6 +145,8 @@ class Trainer {
       ++step;
       if (!models::all_finite(losses)) diverged(log, step, losses);
       result.last = losses;
+      if (loss_keys_.empty())
+        for (const auto& kv : losses) loss_keys_.push_back(kv.first);
       if (step % opt_.log_every == 0 || step == opt_.steps) write_record(log, step, seconds(), losses);
       progress.update(step, losses);
       if (evaluate && opt_.eval_every > 0 && step % opt_.eval_every == 0 && step < opt_.steps)
@@ -157,11 +159,9 @@ class Trainer {
     save(step, rng);
     write_samples(step);
     if (evaluate) run_evaluation(log, step, result);
-    try {
-      io::plot_losses(log_path(), path("losses.png"));
-    } catch (const Error&) {
-      // A run too short to have a logged curve (e.g. resumed at its last step) has no plot.
-    }
+    // The curves of the step losses (not the seconds or the evaluations, on other scales); a
+    // run resumed at its last step has run no step and draws none.
+    if (!loss_keys_.empty()) io::plot_losses(log_path(), path("losses.png"), loss_keys_);
     result.step = step;
     result.seconds = seconds();
     result.checkpoint = checkpoint_path();
@@ -254,6 +254,7 @@ class Trainer {
   TrainerOptions opt_;
   io::json::Value run_;
   int64_t last_good_ = -1;
+  std::vector<std::string> loss_keys_;
 };
 
 }  // namespace gantry::train
