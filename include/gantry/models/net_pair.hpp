@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "../autograd/grad.hpp"
 #include "../autograd/var.hpp"
 #include "../core/factories.hpp"
 #include "../nn/model.hpp"
