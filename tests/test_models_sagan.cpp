@@ -1,0 +1,267 @@
+// models::sagan (include/gantry/models/sagan.hpp): one training step against PyTorch
+// (tests/fixtures/make_sagan_fixtures.py: the same G and D re-implemented in PyTorch, the
+// same starting values, D loss and every D gradient, G loss and every G gradient, buffers
+// afterwards), parameters counted by hand, HingeGan steps and samples.
+#include <doctest/doctest.h>
+
+#include <gantry/models/sagan.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "part_fixture.hpp"
+
+using namespace gantry;
+
+namespace {
+
+// The fixture's net: small enough that its gradients fit a ~300 KB file.
+using Small = models::sagan<Image<1, 32, 32>, 10, 8, 8>;
+
+static_assert(std::is_same_v<models::sagan_nets<Image<3, 32, 32>, 10>::G::output, Image<3, 32, 32>>);
+static_assert(std::is_same_v<models::sagan_nets<Image<3, 32, 32>, 10>::D::output, Vector<1>>);
+
+// make_sagan_fixtures.py's `hashed_uniform`: a 32-bit integer hash of (name, index) in [-1, 1).
+std::vector<double> hashed_uniform(const std::string& name, int64_t n) {
+  std::uint32_t seed = 2166136261u;
+  for (unsigned char c : name) seed = (seed ^ c) * 16777619u;
+  std::vector<double> out(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    std::uint32_t h = static_cast<std::uint32_t>(i) * 2654435761u + seed;
+    for (int k = 0; k < 2; ++k) {
+      h ^= h >> 16;
+      h *= 0x45D9F3Bu;
+    }
+    h ^= h >> 16;
+    out[static_cast<std::size_t>(i)] = static_cast<double>(h) / 4294967296.0 * 2.0 - 1.0;
+  }
+  return out;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// make_sagan_fixtures.py's `initial`: the starting value of every parameter and buffer.
+std::vector<float> initial_value(const std::string& name, const Shape& shape) {
+  const int64_t n = shape.numel();
+  const std::string last = name.substr(name.rfind('.') + 1);
+  const auto u = hashed_uniform(name, n);
+  std::vector<float> v(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    double x;
+    if (ends_with(name, "gain.weight")) x = 1.0 + 0.2 * u[i];
+    else if (ends_with(name, "bias.weight")) x = 0.2 * u[i];
+    else if (last == "u") x = u[i];
+    else if (last == "sv" || last == "running_var") x = 1.0;
+    else if (last == "running_mean" || last == "num_batches_tracked") x = 0.0;
+    else if (last == "gamma") x = 0.5;
+    else if (last == "bias") x = 0.1 * u[i];
+    else if (last == "weight" && shape.rank() == 1) x = 1.0 + 0.2 * u[i];
+    else x = u[i] * std::sqrt(3.0 / static_cast<double>(n / shape[0]));
+    v[i] = static_cast<float>(x);
+  }
+  return v;
+}
+
+struct SetInitial : ParamVisitor<float, cpu> {
+  std::string prefix;
+  int count = 0;
+  void fill(const std::string& name, Tensor<float, cpu> t) {
+    const auto v = initial_value(prefix + name, t.shape());
+    std::copy(v.begin(), v.end(), t.data());
+    ++count;
+  }
+  void parameter(const std::string& name, Var<float, cpu>& p) override { fill(name, p.value()); }
+  void buffer(const std::string& name, Tensor<float, cpu>& b) override { fill(name, b); }
+};
+
+template <class M>
+void set_initial(M& m, const std::string& prefix) {
+  SetInitial s;
+  s.prefix = prefix;
+  m.visit(s, "");
+  CHECK(s.count > 0);
+}
+
+struct Collect : ParamVisitor<float, cpu> {
+  std::map<std::string, Var<float, cpu>*> params;
+  std::map<std::string, Tensor<float, cpu>*> buffers;
+  void parameter(const std::string& name, Var<float, cpu>& p) override { params[name] = &p; }
+  void buffer(const std::string& name, Tensor<float, cpu>& b) override { buffers[name] = &b; }
+};
+
+template <class M>
+int64_t count_parameters(M& m) {
+  int64_t n = 0;
+  for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
+  return n;
+}
+
+// Gradients of a bias that only feeds a batch norm in training are zero in exact
+// arithmetic: both sides hold rounding noise, compared at this absolute scale.
+double min_scale_for(const std::string& name) {
+  const bool before_bn = (ends_with(name, "conv1.bias") && name.rfind("G.", 0) == 0) ||
+                         name == "G.blocks.5.conv2.bias" || name == "G.blocks.5.conv_sc.bias";
+  return before_bn ? 1e-3 : 0.0;
+}
+
+// check_close, and the worst relative error over everything compared (printed at the end).
+struct Worst {
+  double error = 0;
+  std::string where;
+  void check(const io::TensorFile& f, const std::string& key, const Tensor<float, cpu>& actual,
+             const std::string& label, double min_scale = 0) {
+    part_fixture::check_close(f, key, actual, 1e-4, label, min_scale);
+    if (!f.contains(key) || !actual.defined()) return;
+    const auto expected = f.get<float>(key);
+    if (expected.shape() != actual.shape()) return;
+    const auto c = part_fixture::compare(actual.to_vector(), expected.to_vector(), expected.shape(), min_scale);
+    if (c.worst > error) {
+      error = c.worst;
+      where = key;
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sagan: one D step and one G step match PyTorch (losses, every gradient, buffers)") {
+  const auto f = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/sagan_step.safetensors");
+  Small m(models::sagan_hyper(), 1);
+  Worst worst;
+  auto& G = m.nets.G;
+  auto& D = m.nets.D;
+  set_initial(G, "G.");
+  set_initial(D, "D.");
+
+  const auto xs = hashed_uniform("x", 4 * 32 * 32);
+  std::vector<float> xf(xs.begin(), xs.end());
+  const Var<float> x(Tensor<float>::from({4, 1, 32, 32}, xf));
+  const Var<float> z_d(f.get<float>("z_d", {4, 8})), z_g(f.get<float>("z_g", {4, 8}));
+  const auto y_real = f.get_ints("y_real"), y_fake = f.get_ints("y_fake"), y_g = f.get_ints("y_g");
+
+  Var<float> fake;
+  {
+    no_grad guard;
+    fake = Var<float>(G.forward(z_d, y_fake, true).value());
+  }
+  worst.check(f, "fake_sum", sum(fake).value().reshape({1}), "sum of the D step's fakes");
+
+  const auto d_real = D.forward(x, y_real, true);
+  const auto d_fake = D.forward(fake, y_fake, true);
+  const auto d_loss = Hinge::d_loss(d_real, d_fake);
+  d_loss.backward();
+  worst.check(f, "d_real", d_real.value(), "D(x)");
+  worst.check(f, "d_fake", d_fake.value(), "D(G(z))");
+  worst.check(f, "d_loss", d_loss.value().reshape({1}), "D loss");
+
+  Collect dc, gc;
+  D.visit(dc, "");
+  G.visit(gc, "");
+  int compared = 0;
+  for (auto& [name, p] : dc.params) {
+    worst.check(f, "grad.D." + name, p->grad().value(), "D loss gradient of D." + name);
+    ++compared;
+  }
+  // The G step: D's gradients are already compared; D stays trainable (its grads accumulate
+  // and are not looked at again), as the PyTorch side takes autograd.grad of G's only.
+  const auto g_loss = Hinge::g_loss(D.forward(G.forward(z_g, y_g, true), y_g, true));
+  g_loss.backward();
+  worst.check(f, "g_loss", g_loss.value().reshape({1}), "G loss");
+  for (auto& [name, p] : gc.params) {
+    worst.check(f, "grad.G." + name, p->grad().value(), "G loss gradient of G." + name,
+                              min_scale_for("G." + name));
+    ++compared;
+  }
+  for (auto& [name, b] : gc.buffers) {
+    worst.check(f, "buffer.G." + name, *b, "buffer G." + name);
+    ++compared;
+  }
+  for (auto& [name, b] : dc.buffers) {
+    worst.check(f, "buffer.D." + name, *b, "buffer D." + name);
+    ++compared;
+  }
+  // Every gradient and buffer of the fixture was compared (nothing on one side only).
+  int in_file = 0;
+  for (const auto& [key, e] : f.tensors)
+    in_file += key.rfind("grad.", 0) == 0 || key.rfind("buffer.", 0) == 0;
+  CHECK(compared == in_file);
+  MESSAGE("sagan step vs PyTorch (float64 reference): ", compared, " tensors, worst relative error ", worst.error,
+          " (", worst.where, ")");
+}
+
+TEST_CASE("sagan: parameters counted by hand (Image<1, 32, 32>, 10 classes, Ch 8, z 8)") {
+  Small m(models::sagan_hyper(), 1);
+  const auto conv = [](int64_t in, int64_t out, int64_t k) { return in * out * k * k + out; };
+  const auto cbn = [](int64_t c) { return 2 * 10 * c; };  // per-class scale and offset tables
+  const auto gblock = [&](int64_t in, int64_t out) {
+    return conv(in, out, 3) + conv(out, out, 3) + conv(in, out, 1) + cbn(in) + cbn(out);
+  };
+  const auto attention = [](int64_t c) { return 2 * c * (c / 8) + 2 * c * (c / 2) + 1; };  // no biases, gamma
+  const int64_t ch = 8;
+  const int64_t g = (8 * 16 * 4 * ch + 16 * 4 * ch) + gblock(4 * ch, 4 * ch) + gblock(4 * ch, 2 * ch) +
+                    attention(2 * ch) + gblock(2 * ch, ch) + 2 * ch + conv(ch, 1, 3);
+  CHECK(g == 36642);
+  CHECK(count_parameters(m.nets.G) == g);
+  const int64_t d = (conv(1, ch, 3) + conv(ch, ch, 3) + conv(1, ch, 1)) + attention(ch) +
+                    (conv(ch, 2 * ch, 3) + conv(2 * ch, 2 * ch, 3) + conv(ch, 2 * ch, 1)) +
+                    (conv(2 * ch, 4 * ch, 3) + conv(4 * ch, 4 * ch, 3) + conv(2 * ch, 4 * ch, 1)) +
+                    (2 * conv(4 * ch, 4 * ch, 3)) + (4 * ch + 1) + 10 * 4 * ch;
+  CHECK(d == 37674);
+  CHECK(count_parameters(m.nets.D) == d);
+}
+
+TEST_CASE("sagan: hyper-parameters, Xavier init with zero biases and SAGAN's CBN start") {
+  const auto h = models::sagan_hyper();
+  CHECK(h.d_lr == 4e-4);
+  CHECK(h.g_lr == 1e-4);
+  CHECK(h.beta1 == 0.0);
+  CHECK(h.beta2 == 0.999);
+  CHECK(h.d_steps == 1);
+  CHECK(h.ema_decay == 0.0);
+  CHECK(h.batch_size == 64);
+  CHECK_FALSE(h.concat_real_fake);
+  CHECK(std::string(Small::name) == "sagan");
+  Small m(h, 3);
+  CHECK_FALSE(m.nets.has_ema());
+  Collect c;
+  m.nets.G.visit(c, "");
+  for (auto& [name, p] : c.params) {
+    const auto v = p->value().to_vector();
+    if (ends_with(name, "gain.weight")) CHECK(std::all_of(v.begin(), v.end(), [](float a) { return a == 1.0f; }));
+    if (ends_with(name, ".bias") || ends_with(name, "bias.weight"))
+      CHECK_MESSAGE(std::all_of(v.begin(), v.end(), [](float a) { return a == 0.0f; }), name);
+  }
+  // Xavier uniform: the input linear's weight [512, 8] lies within sqrt(6 / (8 + 512)).
+  const auto w = c.params.at("blocks.0.weight")->value().to_vector();
+  const float bound = static_cast<float>(std::sqrt(6.0 / 520.0));
+  CHECK(std::all_of(w.begin(), w.end(), [&](float a) { return std::abs(a) <= bound; }));
+  CHECK(*std::max_element(w.begin(), w.end()) > 0.9f * bound);
+}
+
+TEST_CASE("sagan: HingeGan steps run, losses are finite, samples are [N, C, 32, 32] in [-1, 1]") {
+  auto h = models::sagan_hyper();
+  h.batch_size = 4;
+  Small m(h, 7);
+  Rng rng(11);
+  data::Batch b{rand<float>(Shape{4, 1, 32, 32}, rng, -1.0f, 1.0f), {0, 3, 9, 5}};
+  const std::vector<data::Batch> real{b};
+  for (int step = 0; step < 2; ++step) {
+    const auto d = m.d_step(real, rng);
+    const auto g = m.g_step(1, rng);
+    CHECK(models::all_finite(d));
+    CHECK(models::all_finite(g));
+    CHECK(d.size() == 3);
+    CHECK(g.size() == 1);
+    m.set_step(step + 1);
+  }
+  const auto x = m.sample(randn<float>(Shape{6, 8}, rng), {0, 1, 2, 7, 8, 9});
+  CHECK(x.shape() == Shape{6, 1, 32, 32});
+  const auto v = x.to_vector();
+  CHECK(std::all_of(v.begin(), v.end(), [](float a) { return std::isfinite(a) && a >= -1.0f && a <= 1.0f; }));
+}
