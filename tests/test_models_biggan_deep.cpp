@@ -76,6 +76,13 @@ TEST_CASE("biggan_deep: parameter counts equal the official nets'") {
   CHECK(count_parameters(d) == f.get_ints("param_count_D").at(0));
   CHECK(count_parameters(g) == 70036);
   CHECK(count_parameters(d) == 11569);
+  // The default alias (Ch 32, dim_z 128, shared_dim 128, no attention): BigGANdeep.py's
+  // Generator(G_ch=32, dim_z=128, shared_dim=128, hier=True, resolution=32, G_attn='0',
+  // n_classes=10) and Discriminator(D_ch=32, resolution=32, D_attn='0') have these counts.
+  models::biggan_deep_nets<>::G::module<float, cpu> g_default(init);
+  models::biggan_deep_nets<>::D::module<float, cpu> d_default(init);
+  CHECK(count_parameters(g_default) == 1380547);
+  CHECK(count_parameters(d_default) == 166081);
 }
 
 TEST_CASE("biggan_deep: the loader names a missing, mis-shaped or unused tensor") {
