@@ -216,6 +216,19 @@ TEST_CASE("sagan: parameters counted by hand (Image<1, 32, 32>, 10 classes, Ch 8
   CHECK(count_parameters(m.nets.D) == d);
 }
 
+TEST_CASE("sagan: parameters of the default nets (Image<3, 32, 32>, 10 classes, Ch 64, z 128)") {
+  // The same sums as above with Ch = 64, Z = 128, C = 3:
+  // G 128*4096 + 4096 + gblock(256, 256) + gblock(256, 128) + attention(128) + gblock(128, 64) + 128 + 64*3*9 + 3;
+  // D (3 -> 64 optimized) + attention(64) + (64 -> 128) + (128 -> 256) + (256 -> 256, no down) + 257 + 2560.
+  using Nets = models::sagan_nets<Image<3, 32, 32>, 10>;
+  Rng gen(1);
+  Init init{gen, models::SaganPaper::init, models::SaganPaper::zero_biases};
+  Nets::G::module<float, cpu> g(init);
+  Nets::D::module<float, cpu> d(init);
+  CHECK(count_parameters(g) == 2412932);
+  CHECK(count_parameters(d) == 2375106);
+}
+
 TEST_CASE("sagan: hyper-parameters, Xavier init with zero biases and SAGAN's CBN start") {
   const auto h = models::sagan_hyper();
   CHECK(h.d_lr == 4e-4);
