@@ -5,8 +5,11 @@
 // - image_metrics: in the feature space of a classifier (any `Features` with
 //   features(images) -> [N, F] and logits(images) -> [N, K]): Fréchet distance against the
 //   real features' statistics, KID, k-NN precision/recall, and the share of the most and least
-//   frequent predicted class (mode dropping shows as a class near 0).
+//   frequent predicted class (mode dropping shows as a class near 0), and for a class-
+//   conditional generator the class consistency: how often the classifier names the class
+//   the generator was asked for.
 #include <algorithm>
+#include <type_traits>
 #include <cstdint>
 #include <vector>
 
@@ -20,10 +23,11 @@
 namespace gantry::train {
 
 // n samples from the model, batch by batch; labels uniform over the classes (or `labels`, one
-// per sample, when given). Uses counters of `rng` only.
+// per sample, when given; the labels used go to `used` when it is given). Uses counters of
+// `rng` only.
 template <class Model>
 Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const std::vector<int64_t>& labels = {},
-                            int64_t batch = 500) {
+                            int64_t batch = 500, std::vector<int64_t>* used = nullptr) {
   check(n >= 1, "generate: n must be >= 1, found ", n);
   check(labels.empty() || static_cast<int64_t>(labels.size()) == n, "generate: ", labels.size(),
         " labels for ", n, " samples");
@@ -32,6 +36,7 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const std::vector
     const int64_t m = std::min(batch, n - lo);
     std::vector<int64_t> y = labels.empty() ? model.nets.random_labels(m, rng)
                                             : std::vector<int64_t>(labels.begin() + lo, labels.begin() + lo + m);
+    if (used) used->insert(used->end(), y.begin(), y.end());
     parts.push_back(cast<float>(model.sample(model.nets.noise(m, rng), y)));
   }
   Shape s = parts[0].shape();
@@ -81,7 +86,8 @@ struct ImageMetricOptions {
 template <class Model, class Features>
 Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, ImageMetricOptions opt = {}) {
   Rng rng(opt.seed);
-  const Tensor<float, cpu> images = generate(model, opt.samples, rng);
+  std::vector<int64_t> labels;
+  const Tensor<float, cpu> images = generate(model, opt.samples, rng, {}, 500, &labels);
   const Tensor<float, cpu> fake = f.features(images);
   Metrics out;
   out.emplace_back("fd", metrics::frechet_distance(real.stats, metrics::feature_stats(fake)));
@@ -91,10 +97,13 @@ Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, Image
   const auto pr = metrics::precision_recall(real.features.narrow0(0, k), fake.narrow0(0, k));
   out.emplace_back("precision", pr.precision);
   out.emplace_back("recall", pr.recall);
-  const auto hist = metrics::class_histogram(f.logits(images));
+  const Tensor<float, cpu> logits = f.logits(images);
+  const auto hist = metrics::class_histogram(logits);
   const auto [lo, hi] = std::minmax_element(hist.fraction.begin(), hist.fraction.end());
   out.emplace_back("rarest_class", *lo);
   out.emplace_back("commonest_class", *hi);
+  constexpr int K = std::remove_reference_t<decltype(model.nets)>::num_classes;
+  if constexpr (K > 0) out.emplace_back("class_consistency", metrics::class_consistency(logits, labels));
   return out;
 }
 
