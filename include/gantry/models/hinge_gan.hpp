@@ -77,14 +77,16 @@ void add_orthogonal_regularisation(const ParamList<T, cpu>& params, double stren
 }
 
 template <class Nets, class Paper, class T = float>
-class HingeGan {
+class HingeGan : public PairedModel<Nets, Adam, T> {
  public:
   using Hyper = HingeGanHyper;
-  using Pair = NetPair<Nets, Adam, T>;
+  using typename PairedModel<Nets, Adam, T>::Pair;
+  using PairedModel<Nets, Adam, T>::nets;
   static constexpr const char* name = Paper::name;
 
   HingeGan(Hyper h, std::uint64_t seed)
-      : hyper_(checked(h)), nets(seed, Paper::init, Paper::zero_biases, adam(h, h.g_lr), adam(h, h.d_lr)) {
+      : PairedModel<Nets, Adam, T>(seed, Paper::init, Paper::zero_biases, adam(checked(h), h.g_lr), adam(h, h.d_lr)),
+        hyper_(h) {
     if (h.ema_decay > 0) nets.enable_ema(h.ema_decay, h.ema_start);
   }
 
@@ -124,28 +126,13 @@ class HingeGan {
   }
 
   StepLosses g_step(int accumulate, Rng& rng) {
-    nets.opt_G.zero_grad();
-    typename Pair::FreezeD frozen(nets.D);
-    const T scale = T(1) / static_cast<T>(accumulate);
-    double loss = 0;
-    for (int a = 0; a < accumulate; ++a) {
-      const auto y = nets.random_labels(hyper_.batch_size, rng);
-      const Var<T, cpu> z(nets.noise(hyper_.batch_size, rng));
-      const Var<T, cpu> g = Hinge::g_loss(nets.D.forward(nets.G.forward(z, y, true), y, true));
-      mul_scalar(g, scale).backward();
-      loss += g.item() * scale;
-    }
+    const double loss = nets.generator_backward(hyper_.batch_size, accumulate, rng,
+                                                [](const Var<T, cpu>& d) { return Hinge::g_loss(d); });
     // The shared class embedding is left out, as BigGAN-PyTorch's blacklist does.
     if (hyper_.ortho > 0) add_orthogonal_regularisation(nets.opt_G.params(), hyper_.ortho, {"shared."});
     nets.opt_G.step();
     nets.update_ema(step_ + 1);  // BigGAN-PyTorch counts iterations from 1
     return {{"g_loss", loss}};
-  }
-
-  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) { return nets.sample(z, labels); }
-  template <class F>
-  void checkpoint_parts(F&& f) {
-    nets.checkpoint_parts(f);
   }
 
  private:
@@ -162,9 +149,6 @@ class HingeGan {
 
   Hyper hyper_;
   int64_t step_ = 0;
-
- public:
-  Pair nets;
 };
 
 }  // namespace gantry::models

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../autograd/grad.hpp"
+#include "../autograd/ops/elementwise.hpp"
 #include "../autograd/var.hpp"
 #include "../core/factories.hpp"
 #include "../nn/model.hpp"
@@ -96,6 +97,25 @@ class NetPair {
     }
   };
 
+  // The backward half of a generator update: `accumulate` micro-batches of fresh z (and
+  // uniform labels), each adding g_loss(D(G(z)), ...) / accumulate to G's gradients, with D's
+  // weights frozen. Returns the mean loss; the caller adds regularisers and steps opt_G.
+  template <class GLoss>
+  double generator_backward(int64_t batch, int accumulate, Rng& rng, GLoss&& g_loss) {
+    opt_G.zero_grad();
+    FreezeD frozen(D);
+    const T scale = T(1) / static_cast<T>(accumulate);
+    double loss = 0;
+    for (int a = 0; a < accumulate; ++a) {
+      const auto labels = random_labels(batch, rng);
+      const Var<T, cpu> z(noise(batch, rng));
+      const Var<T, cpu> g = g_loss(D.forward(G.forward(z, labels, true), labels, true));
+      mul_scalar(g, scale).backward();
+      loss += g.item() * scale;
+    }
+    return loss;
+  }
+
   // Samples for pictures and metrics: eval mode, the EMA generator when there is one.
   Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) {
     no_grad guard;
@@ -127,6 +147,22 @@ class NetPair {
  private:
   std::unique_ptr<EMA<T, cpu>> ema_;
   std::unique_ptr<GModule> G_ema_;
+};
+
+// What every step policy exposes besides its steps: its NetPair `nets`, sampling and the
+// checkpoint parts (the trainer and train/evaluate.hpp use these).
+template <class Nets, template <class, class> class Opt, class T>
+struct PairedModel {
+  using Pair = NetPair<Nets, Opt, T>;
+  Pair nets;
+
+  template <class... Args>
+  explicit PairedModel(Args&&... args) : nets(std::forward<Args>(args)...) {}
+  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) { return nets.sample(z, labels); }
+  template <class F>
+  void checkpoint_parts(F&& f) {
+    nets.checkpoint_parts(f);
+  }
 };
 
 // True when every loss of a step is a finite number.

@@ -40,14 +40,15 @@ struct WganHyper {
 };
 
 template <class Nets, class T = float>
-class Wgan {
+class Wgan : public PairedModel<Nets, RMSprop, T> {
  public:
   using Hyper = WganHyper;
-  using Pair = NetPair<Nets, RMSprop, T>;
+  using typename PairedModel<Nets, RMSprop, T>::Pair;
+  using PairedModel<Nets, RMSprop, T>::nets;
   static constexpr const char* name = "wgan";
 
   Wgan(Hyper h, std::uint64_t seed)
-      : hyper_(checked(h)), nets(seed, InitScheme::normal_002, false, rmsprop(h), rmsprop(h)) {}
+      : PairedModel<Nets, RMSprop, T>(seed, InitScheme::normal_002, false, rmsprop(checked(h)), rmsprop(h)), hyper_(h) {}
 
   const Hyper& hyper() const { return hyper_; }
   int64_t batch_size() const { return hyper_.batch_size; }
@@ -76,25 +77,10 @@ class Wgan {
   }
 
   StepLosses g_step(int accumulate, Rng& rng) {
-    nets.opt_G.zero_grad();
-    typename Pair::FreezeD frozen(nets.D);
-    const T scale = T(1) / static_cast<T>(accumulate);
-    double loss = 0;
-    for (int a = 0; a < accumulate; ++a) {
-      const auto labels = nets.random_labels(hyper_.batch_size, rng);
-      const Var<T, cpu> z(nets.noise(hyper_.batch_size, rng));
-      const Var<T, cpu> g = Wasserstein::g_loss(nets.D.forward(nets.G.forward(z, labels, true), labels, true));
-      mul_scalar(g, scale).backward();
-      loss += g.item() * scale;
-    }
+    const double loss = nets.generator_backward(hyper_.batch_size, accumulate, rng,
+                                                [](const Var<T, cpu>& d) { return Wasserstein::g_loss(d); });
     nets.opt_G.step();
     return {{"g_loss", loss}};
-  }
-
-  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) { return nets.sample(z, labels); }
-  template <class F>
-  void checkpoint_parts(F&& f) {
-    nets.checkpoint_parts(f);
   }
 
  private:
@@ -108,9 +94,6 @@ class Wgan {
   static RMSpropOptions rmsprop(const Hyper& h) { return {.lr = h.lr}; }
 
   Hyper hyper_;
-
- public:
-  Pair nets;
 };
 
 }  // namespace gantry::models

@@ -59,14 +59,15 @@ struct WganGpHyper {
 };
 
 template <class Nets, class T = float>
-class WganGp {
+class WganGp : public PairedModel<Nets, Adam, T> {
  public:
   using Hyper = WganGpHyper;
-  using Pair = NetPair<Nets, Adam, T>;
+  using typename PairedModel<Nets, Adam, T>::Pair;
+  using PairedModel<Nets, Adam, T>::nets;
   static constexpr const char* name = "wgan-gp";
 
   WganGp(Hyper h, std::uint64_t seed)
-      : hyper_(checked(h)), nets(seed, InitScheme::pytorch_default, false, adam(h), adam(h)) {}
+      : PairedModel<Nets, Adam, T>(seed, InitScheme::pytorch_default, false, adam(checked(h)), adam(h)), hyper_(h) {}
 
   const Hyper& hyper() const { return hyper_; }
   int64_t batch_size() const { return hyper_.batch_size; }
@@ -103,25 +104,10 @@ class WganGp {
   }
 
   StepLosses g_step(int accumulate, Rng& rng) {
-    nets.opt_G.zero_grad();
-    typename Pair::FreezeD frozen(nets.D);
-    const T scale = T(1) / static_cast<T>(accumulate);
-    double loss = 0;
-    for (int a = 0; a < accumulate; ++a) {
-      const auto labels = nets.random_labels(hyper_.g_batch_size, rng);
-      const Var<T, cpu> z(nets.noise(hyper_.g_batch_size, rng));
-      const Var<T, cpu> g = Wasserstein::g_loss(nets.D.forward(nets.G.forward(z, labels, true), labels, true));
-      mul_scalar(g, scale).backward();
-      loss += g.item() * scale;
-    }
+    const double loss = nets.generator_backward(hyper_.g_batch_size, accumulate, rng,
+                                                [](const Var<T, cpu>& d) { return Wasserstein::g_loss(d); });
     nets.opt_G.step();
     return {{"g_loss", loss}};
-  }
-
-  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) { return nets.sample(z, labels); }
-  template <class F>
-  void checkpoint_parts(F&& f) {
-    nets.checkpoint_parts(f);
   }
 
  private:
@@ -136,9 +122,6 @@ class WganGp {
   static AdamOptions adam(const Hyper& h) { return {.lr = h.lr, .beta1 = h.beta1, .beta2 = h.beta2}; }
 
   Hyper hyper_;
-
- public:
-  Pair nets;
 };
 
 }  // namespace gantry::models
