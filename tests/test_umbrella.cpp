@@ -17,3 +17,14 @@ TEST_CASE("the umbrella header brings every layer") {
   loss.backward();
   CHECK(logits.grad().value().to_vector() == std::vector<float>{-0.5f, -0.5f});
 }
+
+TEST_CASE("the umbrella header brings the models and the trainer") {
+  using namespace gantry;
+  models::WganGp<models::wgan_gp_toy<8>> m(models::WganGpHyper::toy(), 1);
+  data::ToyStream stream(data::ToyDistribution::eight_gaussians, 16, Rng(2));
+  Rng rng(3);
+  const data::Batch b = stream.next();
+  const auto d = m.d_step(std::span<const data::Batch>(&b, 1), rng);
+  CHECK(models::all_finite(d));
+  CHECK(train::generate(m, 10, rng).shape() == Shape{10, 2});
+}
