@@ -182,14 +182,6 @@ data::Loader fashion_loader(const std::string& split, int64_t side, int64_t batc
   return data::Loader(data::fashion_mnist(split), o, Rng(seed));
 }
 
-Tensor<float, cpu> fashion_test_images(int64_t side) {
-  data::LoaderOptions o;
-  o.batch_size = 10000;
-  o.shuffle = false;
-  o.pad_to = side == 28 ? 0 : side;
-  return data::Loader(data::fashion_mnist("test"), o, Rng(0)).next().images;
-}
-
 const toy::Modes* toy_modes(const std::string& data) {
   static const toy::Modes eight = toy::eight_gaussians_modes(), grid = toy::twentyfive_gaussians_modes();
   if (data == "8gaussians") return &eight;
@@ -242,7 +234,7 @@ int train_command(const Args& a, const RunConfig& c) {
     trainer.evaluate = [&](Model& m, int64_t) {
       if (!features) {
         features.emplace(train::load_or_train_fashion_classifier());
-        real = train::real_features(*features, fashion_test_images(side));
+        real = train::real_features(*features, train::fashion_mnist_images("test", side));
       }
       return train::image_metrics(m, *features, real, {.samples = eval_samples, .seed = 99});
     };
@@ -293,7 +285,7 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
 template <class Model>
 int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   auto model = load_model<Model>(f);
-  const int64_t n = a.integer("samples", c.toy() ? 10000 : 10000);
+  const int64_t n = a.integer("samples", 10000);
   const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 99));
   train::Metrics m;
   if (c.toy()) {
@@ -302,7 +294,7 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     m = train::toy_metrics(*model, *modes, n, seed);
   } else {
     auto features = train::load_or_train_fashion_classifier();
-    const auto real = train::real_features(features, fashion_test_images(image_side<Model>()));
+    const auto real = train::real_features(features, train::fashion_mnist_images("test", image_side<Model>()));
     m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
                                                       .pr_samples = std::min<int64_t>(n, 10000), .seed = seed});
   }

@@ -32,10 +32,7 @@ TEST_CASE("WGAN-GP on Fashion-MNIST: FD falls below a quarter of the untrained g
   auto features = train::load_or_train_fashion_classifier(clf.string(), false, copt);
   MESSAGE("classifier ", clf.string(), ": test accuracy ", features.test_accuracy());
 
-  data::LoaderOptions test_opt;
-  test_opt.batch_size = 10000;
-  test_opt.shuffle = false;
-  const auto real = train::real_features(features, data::Loader(data::fashion_mnist("test"), test_opt, Rng(0)).next().images);
+  const auto real = train::real_features(features, train::fashion_mnist_images("test", 28));
 
   auto h = models::WganGpHyper{};
   h.batch_size = h.g_batch_size = 32;

@@ -114,7 +114,6 @@ TEST_CASE("trainer: resume refuses other hyper-parameters or another run's optio
 TEST_CASE("trainer: a NaN loss stops the run and keeps the last good checkpoint") {
   TempDir d("nan");
   train_toy(d.str(), 4, false, 2);
-  // Poison the critic: its weights become NaN, so the next losses are NaN.
   Toy model(small_hyper(), train::derive_seed(7, train::init_stream));
   data::ToyStream stream(data::ToyDistribution::eight_gaussians, 32, Rng(3));
   auto o = options(d.str(), 8);

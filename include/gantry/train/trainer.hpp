@@ -172,7 +172,7 @@ class Trainer {
   // resume), ordered by class for a class-conditional G (one row per class).
   Tensor<float, cpu> fixed_samples() {
     auto& nets = model_.nets;
-    constexpr int K = std::remove_reference_t<decltype(nets)>::num_classes;
+    constexpr int K = num_classes;
     const int64_t per = K > 0 ? std::max<int64_t>(1, opt_.samples / K) : opt_.samples;
     const int64_t n = K > 0 ? per * K : opt_.samples;
     Rng r(derive_seed(opt_.seed, sample_stream));
@@ -183,6 +183,8 @@ class Trainer {
   }
 
  private:
+  static constexpr int num_classes = Model::Pair::num_classes;
+
   std::string path(const std::string& name) const { return (std::filesystem::path(opt_.out_dir) / name).string(); }
 
   // Running mean over the critic steps of an iteration.
@@ -222,7 +224,7 @@ class Trainer {
     std::ostringstream name;
     name << "samples/step_" << std::setw(7) << std::setfill('0') << step << ".png";
     if (s.shape().rank() == 4) {
-      constexpr int K = std::remove_reference_t<decltype(model_.nets)>::num_classes;
+      constexpr int K = num_classes;
       const int64_t nrow = K > 0 ? s.shape()[0] / K : static_cast<int64_t>(std::ceil(std::sqrt(s.shape()[0])));
       io::save_grid(s, path(name.str()), io::GridOptions{.nrow = nrow});
       io::save_grid(s, path("samples.png"), io::GridOptions{.nrow = nrow});
