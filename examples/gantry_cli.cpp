@@ -1,9 +1,9 @@
 // The `gantry` command line (built as build/<preset>/examples/gantry):
 //
-//   gantry train  --model wgan-gp|wgan --data fashion-mnist|8gaussians|25gaussians|swissroll
-//                 --steps N --out DIR [options]
-//   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K]
-//   gantry eval   --checkpoint FILE [--samples 10000] [--seed S]
+//   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep
+//                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
+//   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
+//   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T]
 //   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss]
 //
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
@@ -24,6 +24,9 @@
 #include "gantry/io/grid.hpp"
 #include "gantry/io/plot.hpp"
 #include "gantry/train/fashion_classifier.hpp"
+#include "gantry/models/biggan.hpp"
+#include "gantry/models/biggan_deep.hpp"
+#include "gantry/models/sagan.hpp"
 #include "gantry/models/wgan.hpp"
 #include "gantry/models/wgan_gp.hpp"
 #include "gantry/models/wgan_nets.hpp"
@@ -36,12 +39,16 @@ namespace json = gantry::io::json;
 namespace {
 
 const char* usage = R"(usage:
-  gantry train  --model wgan-gp|wgan --data fashion-mnist|8gaussians|25gaussians|swissroll
-                --steps N --out DIR [options]
-      --net resnet|dcgan|toy   the nets (default: resnet for images, toy for 2-D data;
-                               dcgan is 32x32, for wgan)
+  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep
+                --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
+      --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
+                               data; dcgan is 32x32, for wgan). sagan, biggan and biggan-deep
+                               are class-conditional, 32x32 (Fashion-MNIST zero-padded), with
+                               their own nets
       --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
-                               toy 128 or 512 (default, the paper's)
+                               toy 128 or 512 (default, the paper's);
+                               sagan, biggan: Ch 16, 32 or 64 (default, the papers');
+                               biggan-deep: Ch 16 or 32 (default)
       --seed S                 default 0
       --threads T              default: all cores
       --set name=value         override a hyper-parameter (repeatable), e.g. --set lr=1e-4
@@ -50,7 +57,8 @@ const char* usage = R"(usage:
       --log-every N --sample-every N --checkpoint-every N --eval-every N
       --eval-samples N         generated samples per evaluation (default 2000)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
-  gantry eval   --checkpoint FILE [--samples 10000] [--seed S]
+                [--truncation T]         z truncated to [-T, T] (BigGAN's truncation trick)
+  gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T]
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd]
 )";
 
@@ -125,13 +133,33 @@ struct RunConfig {
 using FashionShape = Image<1, 28, 28>;
 using PaddedFashion = Image<1, 32, 32>;
 
+// Class-conditional hinge-loss models: the paper's nets at width Ch, Fashion-MNIST padded to 32.
+bool hinge_model(const std::string& name) { return name == "sagan" || name == "biggan" || name == "biggan-deep"; }
+
 template <class F>
 void with_model(const RunConfig& c, F&& f) {
   const auto bad = [&] {
     fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
                      " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
-                     "--net toy --dim 128|512 for the 2-D data)");
+                     "--net toy --dim 128|512 for the 2-D data; sagan and biggan --dim 16|32|64 and "
+                     "biggan-deep --dim 16|32 for fashion-mnist)");
   };
+  if (hinge_model(c.model)) {
+    if (c.toy() || c.net != c.model) bad();
+    if (c.model == "sagan") {
+      if (c.dim == 16) return f(std::type_identity<models::sagan<PaddedFashion, 10, 16>>{});
+      if (c.dim == 32) return f(std::type_identity<models::sagan<PaddedFashion, 10, 32>>{});
+      if (c.dim == 64) return f(std::type_identity<models::sagan<PaddedFashion, 10, 64>>{});
+    } else if (c.model == "biggan") {
+      if (c.dim == 16) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 16>>>{});
+      if (c.dim == 32) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 32>>>{});
+      if (c.dim == 64) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 64>>>{});
+    } else {
+      if (c.dim == 16) return f(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 16>>>{});
+      if (c.dim == 32) return f(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 32>>>{});
+    }
+    bad();
+  }
   if (c.toy() != (c.net == "toy")) bad();
   const auto pick = [&]<template <class, class> class M>() {
     if (c.net == "toy" && c.dim == 512) return f(std::type_identity<M<models::wgan_gp_toy<512>, float>>{}), true;
@@ -150,7 +178,7 @@ void with_model(const RunConfig& c, F&& f) {
     if (c.net == "dcgan") return f(std::type_identity<models::Wgan<models::wgan_dcgan<PaddedFashion>>>{});
     if (pick.template operator()<models::Wgan>()) return;
   } else {
-    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp or wgan)");
+    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp, wgan, sagan, biggan or biggan-deep)");
   }
   bad();
 }
@@ -167,6 +195,7 @@ constexpr int64_t image_side() {
 template <class Model>
 typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps) {
   typename Model::Hyper h{};
+  if constexpr (requires { Model::paper_hyper(); }) h = Model::paper_hyper();
   if constexpr (requires { h.decay_steps; }) {
     if (c.toy()) h = Model::Hyper::toy();
     h.decay_steps = c.toy() ? 0 : steps;  // decay to 0 over this run, as the paper over its 100k steps
@@ -255,6 +284,17 @@ std::unique_ptr<Model> load_model(const io::TensorFile& f) {
   return m;
 }
 
+// --truncation T (> 0), or 0 when absent: no truncation.
+double truncation(const Args& a) {
+  if (!a.has("truncation")) return 0;
+  const std::string& s = a.values.at("truncation");
+  char* end = nullptr;
+  const double t = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !(t > 0))
+    fail<UsageError>("--truncation expects a threshold > 0, found '", s, "'");
+  return t;
+}
+
 template <class Model>
 int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   auto model = load_model<Model>(f);
@@ -270,7 +310,7 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     if (k < 0 || k >= K) fail<UsageError>("--class must be in [0, ", K, "), found ", k);
     labels.assign(static_cast<std::size_t>(n), k);
   }
-  const Tensor<float, cpu> s = train::generate(*model, n, rng, labels);
+  const Tensor<float, cpu> s = train::generate(*model, n, rng, {.labels = labels, .truncation = truncation(a)});
   if (c.toy()) {
     Rng ref(12345);
     io::scatter_plot(out, data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref), s);
@@ -296,9 +336,11 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     auto features = train::load_or_train_fashion_classifier();
     const auto real = train::real_features(features, train::fashion_mnist_images("test", image_side<Model>()));
     m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
-                                                      .pr_samples = std::min<int64_t>(n, 10000), .seed = seed});
+                                                      .pr_samples = std::min<int64_t>(n, 10000), .seed = seed,
+                                                      .truncation = truncation(a)});
   }
   json::Object rec{{"checkpoint", f.path}, {"samples", n}};
+  if (a.has("truncation")) rec.emplace_back("truncation", truncation(a));
   for (const auto& [k, v] : m) rec.emplace_back(k, v);
   std::cout << json::dump(json::Value(std::move(rec))) << '\n';
   return 0;
@@ -320,8 +362,8 @@ int run(int argc, char** argv) {
     c.model = a.required("model");
     c.data = a.required("data");
     if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
-    c.net = a.str("net", c.toy() ? "toy" : "resnet");
-    c.dim = a.integer("dim", c.toy() ? 512 : 64);
+    c.net = a.str("net", hinge_model(c.model) ? c.model : c.toy() ? "toy" : "resnet");
+    c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" ? 32 : 64);
     a.required("steps");
     a.required("out");
     int rc = 0;
@@ -329,8 +371,8 @@ int run(int argc, char** argv) {
     return rc;
   }
   if (cmd == "sample" || cmd == "eval") {
-    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads"}
-                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads"});
+    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation"}
+                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
     const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
     const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));

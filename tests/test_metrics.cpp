@@ -226,3 +226,31 @@ TEST_CASE("metrics: errors name the problem") {
                        "precision_recall: real has 3 samples (shape [3, 4]), needs at least 4", ShapeError);
   CHECK_THROWS_WITH_AS(mode_coverage(x, x, 0.0), "mode_coverage: sigma must be > 0, got 0", Error);
 }
+
+TEST_CASE("mean_pairwise_distance: hand-computed sets, scale, and bad input") {
+  // 0, 1, 3 on a line: pairs 1, 3, 2.
+  const auto line = Tensor<double, cpu>::from(Shape{3, 1}, {0.0, 1.0, 3.0});
+  CHECK(metrics::mean_pairwise_distance(line) == doctest::Approx(2.0).epsilon(1e-12));
+  // Unit square corners: 4 sides of 1, 2 diagonals of sqrt(2).
+  const auto square = Tensor<float, cpu>::from(Shape{4, 2}, {0, 0, 1, 0, 0, 1, 1, 1});
+  CHECK(metrics::mean_pairwise_distance(square) == doctest::Approx((4 + 2 * std::sqrt(2.0)) / 6).epsilon(1e-6));
+  // One repeated point has no diversity; doubling the features doubles it.
+  CHECK(metrics::mean_pairwise_distance(Tensor<double, cpu>::from(Shape{3, 2}, {5, 5, 5, 5, 5, 5})) ==
+        doctest::Approx(0.0));
+  Rng rng(3);
+  const auto x = randn<double, cpu>(Shape{1500, 4}, rng);  // more rows than one distance block
+  double direct = 0;
+  for (int64_t i = 0; i < 1500; ++i)
+    for (int64_t j = i + 1; j < 1500; ++j) {
+      double s2 = 0;
+      for (int64_t f = 0; f < 4; ++f) s2 += (x.at(i, f) - x.at(j, f)) * (x.at(i, f) - x.at(j, f));
+      direct += std::sqrt(s2);
+    }
+  direct /= 1500.0 * 1499.0 / 2;
+  CHECK(metrics::mean_pairwise_distance(x) == doctest::Approx(direct).epsilon(1e-9));
+  Tensor<double, cpu> doubled = x.clone();
+  for (int64_t i = 0; i < doubled.numel(); ++i) doubled.data()[i] *= 2;
+  CHECK(metrics::mean_pairwise_distance(doubled) == doctest::Approx(2 * direct).epsilon(1e-9));
+  CHECK_THROWS_WITH_AS(metrics::mean_pairwise_distance(Tensor<double, cpu>::zeros(Shape{1, 3})),
+                       doctest::Contains("needs at least 2"), ShapeError);
+}

@@ -1,8 +1,9 @@
 #pragma once
 // metrics/: sample-quality metrics on feature matrices [N, F] (cpu, float or double; computed
 // in double): Fréchet distance, KID, k-NN precision/recall, toy mode coverage and class
-// histograms of classifier predictions.
+// histograms of classifier predictions, sample diversity.
 #include "metrics/class_histogram.hpp"
+#include "metrics/diversity.hpp"
 #include "metrics/frechet.hpp"
 #include "metrics/kid.hpp"
 #include "metrics/modes.hpp"

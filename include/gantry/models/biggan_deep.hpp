@@ -58,12 +58,6 @@ struct biggan_deep_nets {
   static constexpr int d_first_stage = 1, d_head = d_first_stage + stages;
 };
 
-struct BigganDeepPaper {
-  static constexpr const char* name = "biggan-deep";
-  static constexpr InitScheme init = InitScheme::orthogonal;  // --G_init ortho --D_init ortho
-  static constexpr bool zero_biases = false;
-};
-
 // scripts/launch_BigGAN_deep.sh (ImageNet 128): batch 256 x 8 accumulations (2048), 1 D step,
 // G_lr 1e-4, D_lr 4e-4, betas (0, 0.999), adam_eps 1e-6, G_ortho 0, EMA from iteration 20000
 // (decay 0.9999, utils.py's default). Kept as published except the batch: 50, a CPU-sized
@@ -83,6 +77,13 @@ inline HingeGanHyper biggan_deep_hyper() {
   h.concat_real_fake = true;
   return h;
 }
+
+struct BigganDeepPaper {
+  static constexpr const char* name = "biggan-deep";
+  static constexpr InitScheme init = InitScheme::orthogonal;  // --G_init ortho --D_init ortho
+  static constexpr bool zero_biases = false;
+  static HingeGanHyper hyper() { return biggan_deep_hyper(); }
+};
 
 template <class Nets = biggan_deep_nets<>, class T = float>
 using biggan_deep = HingeGan<Nets, BigganDeepPaper, T>;

@@ -7,7 +7,8 @@
 // A discriminator step draws fresh z and uniform labels for the fakes; the real batch brings
 // its own labels. With `concat_real_fake` (BigGAN-PyTorch's G_D) real and fake go through D
 // in one forward pass (so spectral norm's power iteration runs once per step); otherwise in
-// two. A paper is a `Paper` type: name, init scheme, TF-style zero biases, and its defaults.
+// two. A paper is a `Paper` type: name, init scheme, TF-style zero biases, and its
+// hyper-parameters (`Paper::hyper()`, also `HingeGan::paper_hyper()`).
 #include <algorithm>
 #include <cstdint>
 #include <span>
@@ -90,6 +91,7 @@ class HingeGan : public PairedModel<Nets, Adam, T> {
     if (h.ema_decay > 0) nets.enable_ema(h.ema_decay, h.ema_start);
   }
 
+  static Hyper paper_hyper() { return Paper::hyper(); }
   const Hyper& hyper() const { return hyper_; }
   int64_t batch_size() const { return hyper_.batch_size; }
   int64_t d_steps(int64_t /*g_step*/) const { return hyper_.d_steps; }

@@ -33,6 +33,7 @@ class NetPair {
   using DNet = typename Nets::D;
   using GModule = typename GNet::template module<T, cpu>;
   using DModule = typename DNet::template module<T, cpu>;
+  using value_type = T;
   using Optimizer = Opt<T, cpu>;
   using OptimizerOptions = std::remove_cvref_t<decltype(std::declval<const Optimizer&>().options())>;
   static constexpr int latent_size = GNet::latent_size;

@@ -66,12 +66,6 @@ struct sagan_nets {
                           ProjectionHead<Classes, eps>>;
 };
 
-struct SaganPaper {
-  static constexpr const char* name = "sagan";
-  static constexpr InitScheme init = InitScheme::xavier_uniform;  // TF's glorot_uniform
-  static constexpr bool zero_biases = true;
-};
-
 // train_imagenet.py / model.py: TTUR (D 4e-4, G 1e-4), Adam(0, 0.999), one D step per G
 // step, no EMA, batch 64 per tower, real and fake through D in separate passes.
 inline HingeGanHyper sagan_hyper() {
@@ -89,6 +83,13 @@ inline HingeGanHyper sagan_hyper() {
   h.concat_real_fake = false;
   return h;
 }
+
+struct SaganPaper {
+  static constexpr const char* name = "sagan";
+  static constexpr InitScheme init = InitScheme::xavier_uniform;  // TF's glorot_uniform
+  static constexpr bool zero_biases = true;
+  static HingeGanHyper hyper() { return sagan_hyper(); }
+};
 
 template <class ImageShape, int Classes, int Ch = 64, int Z = 128, class T = float>
 using sagan = HingeGan<sagan_nets<ImageShape, Classes, Ch, Z>, SaganPaper, T>;

@@ -5,7 +5,8 @@
 // - image_metrics: in the feature space of a classifier (any `Features` with
 //   features(images) -> [N, F] and logits(images) -> [N, K]): Fréchet distance against the
 //   real features' statistics, KID, k-NN precision/recall, and the share of the most and least
-//   frequent predicted class (mode dropping shows as a class near 0), and for a class-
+//   frequent predicted class (mode dropping shows as a class near 0), the diversity (mean
+//   pairwise feature distance of the samples over that of real images), and for a class-
 //   conditional generator the class consistency: how often the classifier names the class
 //   the generator was asked for.
 #include <algorithm>
@@ -17,27 +18,38 @@
 #include "../core/philox.hpp"
 #include "../data/toy2d.hpp"
 #include "../metrics.hpp"
+#include "../models/truncation.hpp"
 #include "progress.hpp"
 #include "trainer.hpp"
 
 namespace gantry::train {
 
-// n samples from the model, batch by batch; labels uniform over the classes (or `labels`, one
-// per sample, when given; the labels used go to `used` when it is given). Uses counters of
-// `rng` only.
+struct GenerateOptions {
+  std::vector<int64_t> labels = {};  // one per sample; empty: uniform over the classes
+  int64_t batch = 500;
+  double truncation = 0;            // > 0: z from the normal truncated to [-t, t] (BigGAN §3.1)
+  std::vector<int64_t>* used = nullptr;  // receives the labels used, when given
+};
+
+// n samples from the model, batch by batch (eval mode, the EMA generator when there is one).
+// Uses counters of `rng` only.
 template <class Model>
-Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const std::vector<int64_t>& labels = {},
-                            int64_t batch = 500, std::vector<int64_t>* used = nullptr) {
+Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOptions& o = {}) {
   check(n >= 1, "generate: n must be >= 1, found ", n);
-  check(labels.empty() || static_cast<int64_t>(labels.size()) == n, "generate: ", labels.size(),
+  check(o.labels.empty() || static_cast<int64_t>(o.labels.size()) == n, "generate: ", o.labels.size(),
         " labels for ", n, " samples");
+  check(o.truncation >= 0, "generate: truncation must be >= 0 (0: none), found ", o.truncation);
+  using T = typename std::remove_reference_t<decltype(model.nets)>::value_type;
   std::vector<Tensor<float, cpu>> parts;
-  for (int64_t lo = 0; lo < n; lo += batch) {
-    const int64_t m = std::min(batch, n - lo);
-    std::vector<int64_t> y = labels.empty() ? model.nets.random_labels(m, rng)
-                                            : std::vector<int64_t>(labels.begin() + lo, labels.begin() + lo + m);
-    if (used) used->insert(used->end(), y.begin(), y.end());
-    parts.push_back(cast<float>(model.sample(model.nets.noise(m, rng), y)));
+  for (int64_t lo = 0; lo < n; lo += o.batch) {
+    const int64_t m = std::min(o.batch, n - lo);
+    std::vector<int64_t> y = o.labels.empty()
+                                 ? model.nets.random_labels(m, rng)
+                                 : std::vector<int64_t>(o.labels.begin() + lo, o.labels.begin() + lo + m);
+    if (o.used) o.used->insert(o.used->end(), y.begin(), y.end());
+    const Tensor<T, cpu> z = o.truncation > 0 ? models::truncated_noise<T>(m, model.nets.latent_size, o.truncation, rng)
+                                              : model.nets.noise(m, rng);
+    parts.push_back(cast<float>(model.sample(z, y)));
   }
   Shape s = parts[0].shape();
   s[0] = n;
@@ -81,13 +93,14 @@ struct ImageMetricOptions {
   int64_t kid_subsets = 50;
   int64_t pr_samples = 2000;     // images on each side of precision/recall (k = 3)
   std::uint64_t seed = 0;
+  double truncation = 0;         // > 0: truncated z (generate)
 };
 
 template <class Model, class Features>
 Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, ImageMetricOptions opt = {}) {
   Rng rng(opt.seed);
   std::vector<int64_t> labels;
-  const Tensor<float, cpu> images = generate(model, opt.samples, rng, {}, 500, &labels);
+  const Tensor<float, cpu> images = generate(model, opt.samples, rng, {.truncation = opt.truncation, .used = &labels});
   const Tensor<float, cpu> fake = f.features(images);
   Metrics out;
   out.emplace_back("fd", metrics::frechet_distance(real.stats, metrics::feature_stats(fake)));
@@ -97,6 +110,8 @@ Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, Image
   const auto pr = metrics::precision_recall(real.features.narrow0(0, k), fake.narrow0(0, k));
   out.emplace_back("precision", pr.precision);
   out.emplace_back("recall", pr.recall);
+  out.emplace_back("diversity", metrics::mean_pairwise_distance(fake.narrow0(0, k)) /
+                                    metrics::mean_pairwise_distance(real.features.narrow0(0, k)));
   const Tensor<float, cpu> logits = f.logits(images);
   const auto hist = metrics::class_histogram(logits);
   const auto [lo, hi] = std::minmax_element(hist.fraction.begin(), hist.fraction.end());
