@@ -5,10 +5,14 @@
 // batch variance, and they update in every training forward whether or not gradients are
 // recorded (a generator run under no_grad in the discriminator's step updates them too, as
 // in BigGAN-PyTorch). ε = 10^-EpsExp (1e-5 default; BigGAN's TF original uses 1e-4).
+// Within a batch_norm_standing scope the update is BigGAN's standing statistics instead (below).
 //
 // BatchNorm2d<Affine = true, EpsExp = 5> (and BatchNorm1d on vectors): names weight, bias [C] (ones, zeros),
 // buffers running_mean [C] (zeros), running_var [C] (ones), num_batches_tracked [] (0; kept in
 // T, where PyTorch keeps int64).
+#include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,7 +32,38 @@ template <class T, class D>
 void assign_buffer(Tensor<T, D>& dst, const Tensor<T, D>& src) {
   DeviceMemory<D>::copy(dst.data(), src.data(), dst.bytes());
 }
+
+// The standing-statistics accumulation in progress on this thread (null: none).
+struct StandingAccumulation {
+  std::map<const void*, int64_t> batches;  // per BatchStatistics: the batches averaged so far
+  std::set<const void*> buffers;           // storage of every running statistic it rewrote
+};
+inline thread_local StandingAccumulation* bn_standing = nullptr;
 }  // namespace detail
+
+// BigGAN's standing statistics (BigGAN-PyTorch layers.myBN with accumulate_standing). Within
+// this scope every training-mode batch norm sets its running mean and variance to the plain
+// average, over the batches it has seen in the scope, of the batch mean and of the biased
+// batch variance (myBN's E[x²] - E[x]², the variance training normalises with) instead of the
+// momentum update; its first batch replaces what they held (myBN's reset_stats). Eval-mode
+// forwards, and everything outside a scope, are unchanged. models::standing_statistics runs
+// the generator in one.
+class batch_norm_standing {
+ public:
+  batch_norm_standing() : prev_(detail::bn_standing) { detail::bn_standing = &state_; }
+  ~batch_norm_standing() { detail::bn_standing = prev_; }
+  batch_norm_standing(const batch_norm_standing&) = delete;
+  batch_norm_standing& operator=(const batch_norm_standing&) = delete;
+
+  // How many batch norms accumulated, and whether `data` is the storage of one of their
+  // running statistics (so a caller can tell them from the rest of a module's buffers).
+  int64_t layers() const { return static_cast<int64_t>(state_.batches.size()); }
+  bool rewrote(const void* data) const { return state_.buffers.count(data) > 0; }
+
+ private:
+  detail::StandingAccumulation state_;
+  detail::StandingAccumulation* prev_;
+};
 
 // Running mean and variance of C channels and the normalisation without affine transform
 // (shared by the batch norms and the conditional batch norms).
@@ -58,6 +93,10 @@ struct BatchStatistics {
                       x.shape().str());
     const std::vector<int> axes = image ? std::vector<int>{0, 2, 3} : std::vector<int>{0};
     auto [mean, var] = ops::moments(x.value(), axes);
+    if (detail::bn_standing) {
+      accumulate_standing(*detail::bn_standing, mean.reshape({c}), var.reshape({c}));
+      return normalize(x, axes, eps);
+    }
     const T m = static_cast<T>(momentum);
     const T unbias = static_cast<T>(static_cast<double>(n) / static_cast<double>(n - 1));
     detail::assign_buffer(running_mean,
@@ -70,6 +109,24 @@ struct BatchStatistics {
   void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
     v.buffer(join_name(prefix, "running_mean"), running_mean);
     v.buffer(join_name(prefix, "running_var"), running_var);
+  }
+
+ private:
+  // running <- running + (batch - running) / k for the k-th batch of the scope: the mean of
+  // the k batch statistics (PyTorch's momentum=None update). The first batch is copied, so
+  // non-finite old statistics do not leak in through 0 · inf.
+  void accumulate_standing(detail::StandingAccumulation& s, const Tensor<T, D>& mean, const Tensor<T, D>& var) {
+    const int64_t k = ++s.batches[this];
+    s.buffers.insert(running_mean.data());
+    s.buffers.insert(running_var.data());
+    if (k == 1) {
+      detail::assign_buffer(running_mean, mean);
+      detail::assign_buffer(running_var, var);
+      return;
+    }
+    const T f = T(1) / static_cast<T>(k);
+    detail::assign_buffer(running_mean, ops::add(ops::mul_scalar(running_mean, T(1) - f), ops::mul_scalar(mean, f)));
+    detail::assign_buffer(running_var, ops::add(ops::mul_scalar(running_var, T(1) - f), ops::mul_scalar(var, f)));
   }
 };
 
