@@ -3,8 +3,9 @@
 //   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep
 //                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
-//   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T]
-//   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss]
+//                 [--standing-stats N]
+//   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
+//   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss] [--x step]
 //
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
 // eval need only the file. Bad arguments print the usage and exit with status 2; errors while
@@ -27,6 +28,7 @@
 #include "gantry/models/biggan.hpp"
 #include "gantry/models/biggan_deep.hpp"
 #include "gantry/models/sagan.hpp"
+#include "gantry/models/standing_stats.hpp"
 #include "gantry/models/wgan.hpp"
 #include "gantry/models/wgan_gp.hpp"
 #include "gantry/models/wgan_nets.hpp"
@@ -58,8 +60,11 @@ const char* usage = R"(usage:
       --eval-samples N         generated samples per evaluation (default 2000)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
                 [--truncation T]         z truncated to [-T, T] (BigGAN's truncation trick)
-  gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T]
-  gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd]
+                [--standing-stats N]     batch norms use statistics averaged over N batches of
+                                         50 fresh samples (BigGAN's standing statistics)
+  gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
+  gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step]
+                (--x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
 )";
 
 struct UsageError : Error {
@@ -274,16 +279,6 @@ int train_command(const Args& a, const RunConfig& c) {
   return 0;
 }
 
-// Builds the checkpoint's model with its own hyper-parameters and loads it.
-template <class Model>
-std::unique_ptr<Model> load_model(const io::TensorFile& f) {
-  const auto info = train::read_checkpoint_info(f);
-  auto h = models::hyper_from_json<typename Model::Hyper>(*info.find("hyper"), "checkpoint hyper-parameters");
-  auto m = std::make_unique<Model>(h, 0);
-  train::load_checkpoint(f, *m);
-  return m;
-}
-
 // --truncation T (> 0), or 0 when absent: no truncation.
 double truncation(const Args& a) {
   if (!a.has("truncation")) return 0;
@@ -295,9 +290,28 @@ double truncation(const Args& a) {
   return t;
 }
 
+// Builds the checkpoint's model with its own hyper-parameters and loads it; with
+// --standing-stats N, its sampling generator's batch norms then take standing statistics
+// (drawn with the command's --truncation, from a stream of their own).
+template <class Model>
+std::unique_ptr<Model> load_model(const io::TensorFile& f, const Args& a) {
+  const auto info = train::read_checkpoint_info(f);
+  auto h = models::hyper_from_json<typename Model::Hyper>(*info.find("hyper"), "checkpoint hyper-parameters");
+  auto m = std::make_unique<Model>(h, 0);
+  train::load_checkpoint(f, *m);
+  if (a.has("standing-stats")) {
+    const int64_t batches = a.integer("standing-stats", 0);
+    if (batches < 1) fail<UsageError>("--standing-stats must be >= 1, found ", batches);
+    Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)) + 0x5354414eull);
+    if (models::standing_statistics(*m, batches, 50, rng, truncation(a)) == 0)
+      fail<UsageError>("--standing-stats: this model's generator has no batch norm");
+  }
+  return m;
+}
+
 template <class Model>
 int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
-  auto model = load_model<Model>(f);
+  auto model = load_model<Model>(f, a);
   const int64_t n = a.integer("n", 64);
   if (n < 1) fail<UsageError>("--n must be >= 1");
   const std::string out = a.str("out", "samples.png");
@@ -324,7 +338,7 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
 
 template <class Model>
 int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
-  auto model = load_model<Model>(f);
+  auto model = load_model<Model>(f, a);
   const int64_t n = a.integer("samples", 10000);
   const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 99));
   train::Metrics m;
@@ -341,6 +355,7 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   }
   json::Object rec{{"checkpoint", f.path}, {"samples", n}};
   if (a.has("truncation")) rec.emplace_back("truncation", truncation(a));
+  if (a.has("standing-stats")) rec.emplace_back("standing_stats", a.integer("standing-stats", 0));
   for (const auto& [k, v] : m) rec.emplace_back(k, v);
   std::cout << json::dump(json::Value(std::move(rec))) << '\n';
   return 0;
@@ -371,8 +386,10 @@ int run(int argc, char** argv) {
     return rc;
   }
   if (cmd == "sample" || cmd == "eval") {
-    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation"}
-                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation"});
+    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
+                                                                           "standing-stats"}
+                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
+                                                                           "standing-stats"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
     const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
     const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
@@ -384,7 +401,7 @@ int run(int argc, char** argv) {
     return rc;
   }
   if (cmd == "plot") {
-    const Args a(argc, argv, 2, {"log", "out", "keys"});
+    const Args a(argc, argv, 2, {"log", "out", "keys", "x"});
     std::vector<std::string> keys;
     const std::string list = a.str("keys");
     for (std::size_t pos = 0; pos < list.size();) {
@@ -392,7 +409,9 @@ int run(int argc, char** argv) {
       if (comma > pos) keys.push_back(list.substr(pos, comma - pos));
       pos = comma + 1;
     }
-    io::plot_losses(a.required("log"), a.required("out"), keys);
+    io::LossPlotOptions po;
+    po.x_key = a.str("x", "step");
+    io::plot_losses(a.required("log"), a.required("out"), keys, po);
     std::cout << "wrote " << a.str("out") << '\n';
     return 0;
   }

@@ -10,6 +10,8 @@
 #include "models/hyper.hpp"
 #include "models/net_pair.hpp"
 #include "models/sagan.hpp"
+#include "models/standing_stats.hpp"
+#include "models/truncation.hpp"
 #include "models/wgan.hpp"
 #include "models/wgan_gp.hpp"
 #include "models/wgan_nets.hpp"
