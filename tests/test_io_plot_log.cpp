@@ -203,6 +203,32 @@ TEST_CASE("plot_losses draws each key's curve with axes and a legend from a JSON
   fs::remove(png);
 }
 
+TEST_CASE("plot_losses: another field as the horizontal axis (a sweep's log)") {
+  const std::string log_path = temp_path("sweep.jsonl"), png = temp_path("sweep.png");
+  {
+    io::JsonlOptions o;
+    o.truncate = true;
+    io::JsonlLog log(log_path, o);
+    for (int t = 1; t <= 4; ++t) log.write({{"truncation", 0.5 * t}, {"fd", 10.0 * t}, {"step", 1000}});
+  }
+  io::LossPlotOptions opt;
+  opt.x_key = "truncation";
+  io::plot_losses(log_path, png, {"fd"}, opt);
+  const io::Image8 img = io::read_png(png);
+  // fd rises from the bottom left (t 0.5) to the top right (t 2.0) of the plot area.
+  auto is_fd = [&](int64_t x, int64_t y) {
+    return io::Rgb{img.at(y, x)[0], img.at(y, x)[1], img.at(y, x)[2]} == io::palette[0];
+  };
+  CHECK(is_fd(64, 427));
+  CHECK(is_fd(783, 36));
+  // Without keys, every numeric field but the x key is drawn; a missing x key is named.
+  io::plot_losses(log_path, png, {}, opt);
+  opt.x_key = "threshold";
+  CHECK_THROWS_WITH_AS(io::plot_losses(log_path, png, {"fd"}, opt), doctest::Contains("\"threshold\""), Error);
+  fs::remove(log_path);
+  fs::remove(png);
+}
+
 TEST_CASE("nice_ticks picks 1-2-5 steps") {
   const auto t = io::detail::nice_ticks(0, 1, 5);
   REQUIRE(t.size() == 6);

@@ -221,13 +221,15 @@ void scatter_plot(const std::string& path, const Tensor<T, cpu>& real, const Ten
 }
 
 struct LossPlotOptions {
+  std::string x_key = "step";  // the horizontal axis' field
   int64_t width = 800, height = 480;
   int64_t left = 64, right = 16, top = 16, bottom = 32;  // margins around the plot area
 };
 
-// Curves of `keys` (every numeric field but "step" when empty) against "step" from a
-// JSONL log, with tick-marked, labelled axes and a legend. Records without a key (or
-// with null, a diverged value) leave a gap in its curve.
+// Curves of `keys` (every numeric field but the x key when empty) against opt.x_key ("step")
+// from a JSONL log, with tick-marked, labelled axes and a legend. Records without a key (or
+// with null, a diverged value) leave a gap in its curve. Records are drawn in file order, so
+// a sweep's log should list its x values in order.
 inline void plot_losses(const std::string& jsonl_path, const std::string& png_path, std::vector<std::string> keys = {},
                         LossPlotOptions opt = {}) {
   const std::vector<json::Value> recs = read_jsonl(jsonl_path);
@@ -235,7 +237,7 @@ inline void plot_losses(const std::string& jsonl_path, const std::string& png_pa
     for (const auto& r : recs)
       if (r.is_object())
         for (const auto& [k, v] : r.as_object())
-          if (k != "step" && v.is_number() && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+          if (k != opt.x_key && v.is_number() && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
   check<Error>(!keys.empty(), "plot_losses: ", jsonl_path, " has no numeric fields to plot");
   // Per key: segments of consecutive (step, value) points.
   std::vector<std::vector<std::vector<std::pair<double, double>>>> curves(keys.size());
@@ -243,7 +245,7 @@ inline void plot_losses(const std::string& jsonl_path, const std::string& png_pa
   for (std::size_t k = 0; k < keys.size(); ++k) {
     curves[k].emplace_back();
     for (const auto& r : recs) {
-      const json::Value* s = r.is_object() ? r.find("step") : nullptr;
+      const json::Value* s = r.is_object() ? r.find(opt.x_key) : nullptr;
       if (!s || !s->is_number()) continue;
       const json::Value* v = r.find(keys[k]);
       if (!v) continue;
@@ -256,7 +258,8 @@ inline void plot_losses(const std::string& jsonl_path, const std::string& png_pa
       x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
     }
   }
-  check<Error>(x0 <= x1, "plot_losses: ", jsonl_path, " has no records with \"step\" and a numeric value of the keys");
+  check<Error>(x0 <= x1, "plot_losses: ", jsonl_path, " has no records with \"", opt.x_key,
+               "\" and a numeric value of the keys");
   if (x1 == x0) x0 -= 1, x1 += 1;
   if (y1 == y0) {
     const double d = y0 == 0 ? 1.0 : std::fabs(y0) * 0.1;
