@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Runs gantry's benchmarks and the same work in PyTorch, interleaved, and prints median
-times and ratios for each thread count. Two suites:
+times and ratios for each thread count. Three suites:
 
     python3 bench/compare_pytorch.py --build build [--threads 1 2] [--rounds 3]
         kernels (default): bench_gemm / bench_conv and the same shapes with torch.mm, F.conv2d
     python3 bench/compare_pytorch.py --suite wgan-gp --build build [--rounds 5] [--steps 3]
         bench_wgan_gp_step and bench/wgan_gp_step.py: one WGAN-GP critic step (with the
         gradient penalty) and one generator step of the paper's CIFAR ResNet at batch 64
+    python3 bench/compare_pytorch.py --suite hinge --build build --threads 1 [--rounds 3] [--steps 3]
+        bench_hinge_steps and bench/hinge_steps.py: one D step and one G step of SAGAN, BigGAN
+        and BigGAN-deep at batch 64 (--models picks some); the tables give the median and the
+        minimum over all timed steps of all rounds
 
 PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
 thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
@@ -127,6 +131,73 @@ def run_torch_wgan(python, n, steps):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+HINGE_MODELS = ("sagan", "biggan", "biggan-deep")
+HINGE_STEPS = {"BM_DStep": "D step", "BM_GStep": "G step"}
+
+
+def run_gantry_hinge(build, n, steps, model):
+    """Every timed step ([wall ms, cpu ms]) of one bench_hinge_steps process for one model."""
+    path = os.path.join(build, "bench", "bench_hinge_steps")
+    r = subprocess.run([path, "--threads=%d" % n, "--benchmark_format=json", "--benchmark_min_time=0.01",
+                        "--benchmark_repetitions=%d" % steps, "--benchmark_filter=^BM_[DG]Step/%s(/|$)" % model],
+                       env=thread_env(n), capture_output=True, text=True, check=True)
+    runs = {}
+    for b in json.loads(r.stdout)["benchmarks"]:
+        if b.get("run_type") == "aggregate":
+            continue
+        scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]
+        key = "%s %s" % (model, HINGE_STEPS[b["name"].split("/")[0]])
+        runs.setdefault(key, []).append([b["real_time"] * scale, b["cpu_time"] * scale])
+    return runs
+
+
+def run_torch_hinge(python, n, steps, model):
+    r = subprocess.run([python, os.path.join(HERE, "hinge_steps.py"), "--model", model, "--threads", str(n),
+                        "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
+                       check=True)
+    return {"%s %s" % (model, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
+
+
+def hinge_main(args):
+    """Per round and thread count, each model's gantry and PyTorch processes in turn (which
+    goes first alternates between rounds); every timed step is kept."""
+    steps = {}  # (threads, "model step") -> ([gantry [wall, cpu]...], [PyTorch [wall, cpu]...])
+    loads = []
+    for rnd in range(args.rounds):
+        for n in args.threads:
+            for model in args.models:
+                order = ((0, run_gantry_hinge, args.build), (1, run_torch_hinge, args.python))
+                for side, run, where in (order if rnd % 2 == 0 else order[::-1]):
+                    for key, runs in run(where, n, args.steps, model).items():
+                        steps.setdefault((n, key), ([], []))[side].extend(runs)
+                loads.append(os.getloadavg()[0])
+                print("round %d/%d, %d thread(s), %s done, load average %.2f" %
+                      (rnd + 1, args.rounds, n, model, loads[-1]), file=sys.stderr)
+    print("load average (1 min) after each model: min %.2f, median %.2f, max %.2f on %d CPUs" %
+          (min(loads), statistics.median(loads), max(loads), os.cpu_count()))
+
+    def table(n, which, what):
+        count = args.rounds * args.steps
+        print("\n%d thread%s, %s: median and minimum over %d timed steps (%d rounds x %d); "
+              "ratio = gantry time / PyTorch time" % (n, "" if n == 1 else "s", what, count, args.rounds, args.steps))
+        print("| step | gantry median ms | PyTorch median ms | ratio | gantry min ms | PyTorch min ms | ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for (m, key), (gs, ts) in steps.items():
+            if m != n or not ts:
+                continue
+            g = [v[which] for v in gs]
+            t = [v[which] for v in ts]
+            gm, tm = statistics.median(g), statistics.median(t)
+            print("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |" % (key, gm, tm, gm / tm, min(g), min(t),
+                                                                         min(g) / min(t)))
+
+    if 1 in args.threads:
+        # One thread: the thread's CPU time leaves out the time other processes held the core.
+        table(1, 1, "CPU time of the computing thread")
+    for n in args.threads:
+        table(n, 0, "wall-clock time")
+
+
 def flops(key):
     if key.startswith("gemm"):
         m, n, k = (int(v) for v in key.split()[1].split("x"))
@@ -140,14 +211,15 @@ def flops(key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", choices=("kernels", "wgan-gp"), default="kernels")
+    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge"), default="kernels")
     ap.add_argument("--build", default="build",
                     help="CMake build directory holding bench/bench_gemm and bench/bench_conv (kernels) or "
-                         "bench/bench_wgan_gp_step (wgan-gp)")
+                         "bench/bench_wgan_gp_step (wgan-gp) or bench/bench_hinge_steps (hinge)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.5, help="kernels: seconds per measurement")
-    ap.add_argument("--steps", type=int, default=3, help="wgan-gp: timed steps of each kind per round (median)")
+    ap.add_argument("--steps", type=int, default=3, help="wgan-gp, hinge: timed steps of each kind per round")
+    ap.add_argument("--models", nargs="+", choices=HINGE_MODELS, default=list(HINGE_MODELS), help="hinge: which models")
     ap.add_argument("--python", default=sys.executable, help="Python with torch")
     args = ap.parse_args()
 
@@ -158,6 +230,9 @@ def main():
         if any(s in line for s in ("oneAPI", "MKL-DNN", "OpenMP", "CPU capability", "BLAS_INFO", "OpenBLAS")):
             print("  " + line.strip()[:160])
     print("gantry build:", os.path.abspath(args.build))
+    if args.suite == "hinge":
+        hinge_main(args)
+        return
     if args.suite == "kernels":
         measure_gantry, measure_torch = (lambda n: run_gantry(args.build, n, args.min_time),
                          lambda n: run_torch(args.python, n, args.min_time))

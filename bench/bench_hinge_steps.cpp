@@ -1,0 +1,117 @@
+// One discriminator step and one generator step of SAGAN, BigGAN and BigGAN-deep at batch 64,
+// 3 x 32 x 32, 10 classes, fp32, as models::HingeGan runs them with each paper's
+// hyper-parameters (only batch_size set to 64):
+//   BM_DStep/<model>  d_step: 64 fakes from G (no tape, training-mode norms) for uniform
+//                     labels, D on the real and the fake batch (one pass over the 128 images
+//                     for BigGAN and BigGAN-deep, concat_real_fake; two passes for SAGAN), the
+//                     hinge loss, backward, Adam on D.
+//   BM_GStep/<model>  g_step: G forward, D forward (D's weights frozen), the hinge G loss,
+//                     backward through D into G, Adam on G, then the EMA update of G
+//                     (BigGAN and BigGAN-deep; before ema_start it is a plain copy).
+// The models are the headers' defaults:
+//   sagan        models::sagan<Image<3, 32, 32>, 10> (Ch 64)
+//   biggan       models::biggan<models::biggan_nets<Image<3, 32, 32>, 10, 64>> (the CIFAR script)
+//   biggan-deep  models::biggan_deep<models::biggan_deep_nets<Image<3, 32, 32>, 10>> (Ch 32)
+// Their parameter counts are reported as the counters G_params and D_params;
+// bench/hinge_steps.py is the same work in PyTorch and checks that its nets have these counts.
+// bench/compare_pytorch.py --suite hinge runs the two interleaved.
+//
+// Each (model, step) keeps one model for the whole process and takes one untimed step of each
+// kind first (the caching allocator and the kernels' scratch warm up), so with
+// --benchmark_repetitions=R and a small --benchmark_min_time every repetition times one warm
+// step:
+//   bench_hinge_steps [--threads=N] --benchmark_filter='biggan(/|$)' --benchmark_min_time=0.01
+//     --benchmark_repetitions=3
+#include <gantry/autograd.hpp>
+#include <gantry/data/loader.hpp>
+#include <gantry/models/biggan.hpp>
+#include <gantry/models/biggan_deep.hpp>
+#include <gantry/models/sagan.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_common.hpp"
+
+using namespace gantry;
+
+namespace {
+
+using Img = Image<3, 32, 32>;
+constexpr int classes = 10;
+constexpr int64_t batch = 64;
+
+template <class Model>
+struct Fixture {
+  Model model;
+  Rng rng{2};
+  std::vector<data::Batch> real;
+
+  explicit Fixture(models::HingeGanHyper h) : model(sized(h), 1) {
+    std::vector<int64_t> labels;
+    for (int64_t i = 0; i < batch; ++i) labels.push_back(i % classes);
+    real.push_back(data::Batch{rand<float, cpu>(Shape{batch, 3, 32, 32}, rng, -1.0f, 1.0f), labels});
+    model.d_step(real, rng);
+    model.g_step(1, rng);
+  }
+
+  static models::HingeGanHyper sized(models::HingeGanHyper h) {
+    h.batch_size = batch;
+    return h;
+  }
+
+  template <class M>
+  static int64_t parameters(M& m) {
+    int64_t n = 0;
+    for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
+    return n;
+  }
+  void report(benchmark::State& state) {
+    state.counters["G_params"] = static_cast<double>(parameters(model.nets.G));
+    state.counters["D_params"] = static_cast<double>(parameters(model.nets.D));
+  }
+};
+
+// One warm model per type, shared by both steps and all repetitions.
+template <class Model>
+Fixture<Model>& fixture(models::HingeGanHyper (*hyper)()) {
+  static std::unique_ptr<Fixture<Model>> f;
+  if (!f) f = std::make_unique<Fixture<Model>>(hyper());
+  return *f;
+}
+
+template <class Model>
+void register_model(const char* name, models::HingeGanHyper (*hyper)()) {
+  benchmark::RegisterBenchmark((std::string("BM_DStep/") + name).c_str(),
+                               [hyper](benchmark::State& state) {
+                                 auto& f = fixture<Model>(hyper);
+                                 for (auto _ : state) {
+                                   const auto losses = f.model.d_step(f.real, f.rng);
+                                   benchmark::DoNotOptimize(losses.data());
+                                 }
+                                 f.report(state);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark((std::string("BM_GStep/") + name).c_str(),
+                               [hyper](benchmark::State& state) {
+                                 auto& f = fixture<Model>(hyper);
+                                 for (auto _ : state) {
+                                   const auto losses = f.model.g_step(1, f.rng);
+                                   benchmark::DoNotOptimize(losses.data());
+                                 }
+                                 f.report(state);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_model<models::sagan<Img, classes>>("sagan", &models::sagan_hyper);
+  register_model<models::biggan<models::biggan_nets<Img, classes, 64>>>("biggan", &models::biggan_hyper);
+  register_model<models::biggan_deep<models::biggan_deep_nets<Img, classes>>>("biggan-deep",
+                                                                                &models::biggan_deep_hyper);
+  return bench::run_main(argc, argv);
+}

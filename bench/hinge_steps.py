@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""PyTorch's time for one discriminator step and one generator step of SAGAN, BigGAN and
+BigGAN-deep at batch 64, 3 x 32 x 32, 10 classes: the work bench_hinge_steps times in gantry
+(models::HingeGan over the three headers' default nets and hyper-parameters, batch 64).
+
+  D step  fakes from G under no_grad (G in training mode) for uniform labels, D on the real
+          and the fake batch (one pass over the concatenated 128 images for BigGAN and
+          BigGAN-deep, as BigGAN-PyTorch's G_D; two passes for SAGAN), the hinge loss
+          mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))), backward, Adam on D.
+  G step  D's weights frozen (requires_grad False, as gantry's FreezeD), G forward, D forward,
+          -mean(D(G(z))), backward, Adam on G, then the EMA update of G's parameters and
+          buffers (BigGAN, BigGAN-deep: BigGAN-PyTorch's utils.ema, decay 0 before ema_start).
+
+The nets are written in torch.nn with the layers of the official code (BigGAN-PyTorch
+layers.py / BigGAN.py / BigGANdeep.py; SAGAN as tests/fixtures/make_sagan_fixtures.py):
+spectral norm with one power iteration per training forward (u updated, W / sigma), batch
+norm through F.batch_norm, nearest 2x upsampling, 2x2 average pooling, max-pooled keys and
+values in attention. Their parameter counts are asserted equal to gantry's (the counters
+G_params and D_params of bench_hinge_steps). Initialisation as the papers': SAGAN Xavier
+uniform with zero biases, BigGAN N(0, 0.02), BigGAN-deep orthogonal.
+
+    OMP_NUM_THREADS=1 python3 bench/hinge_steps.py --model biggan --threads 1 [--steps 3] [--json]
+
+One untimed step of each kind comes first; then --steps timed D steps and --steps timed G
+steps. Without --json the medians of wall-clock and calling-thread CPU time are printed;
+with --json one line {"D step": [[wall ms, cpu ms], ...], "G step": [...]} for
+bench/compare_pytorch.py --suite hinge.
+"""
+import argparse
+import json
+import statistics
+import time
+import warnings
+
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # pip's torch without numpy
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+C, S, K, Z, BATCH = 3, 32, 10, 128, 64
+
+# (G, D) parameter counts of gantry's nets (bench_hinge_steps' G_params / D_params counters).
+PARAMETERS = {
+    "sagan": (2_412_932, 2_375_106),
+    "biggan": (4_304_387, 4_207_361),
+    "biggan-deep": (1_380_547, 166_081),
+}
+
+
+# ---- layers (BigGAN-PyTorch layers.py with one singular value) -----------------------------
+class SN(nn.Module):
+    """W / sigma(W) with one power iteration per training forward; u [1, out] is a buffer."""
+
+    def init_sn(self, eps):
+        self.sn_eps = eps
+        self.register_buffer("u0", F.normalize(torch.randn(1, self.weight.size(0)), eps=eps))
+        self.register_buffer("sv0", torch.ones(1))
+
+    def W_(self):
+        w = self.weight.view(self.weight.size(0), -1)
+        with torch.no_grad():
+            v = F.normalize(self.u0 @ w, eps=self.sn_eps)
+            u = F.normalize(v @ w.t(), eps=self.sn_eps)
+            if self.training:
+                self.u0.copy_(u)
+        sv = torch.squeeze((v @ w.t()) @ u.t())
+        if self.training:
+            with torch.no_grad():
+                self.sv0.copy_(sv)
+        return self.weight / sv
+
+
+class SNConv2d(SN):
+    def __init__(self, cin, cout, k=3, bias=True, eps=1e-12):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(cout, cin, k, k))
+        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
+        self.pad = k // 2
+        self.init_sn(eps)
+
+    def forward(self, x):
+        return F.conv2d(x, self.W_(), self.bias, 1, self.pad)
+
+
+class SNLinear(SN):
+    def __init__(self, cin, cout, bias=True, eps=1e-12):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(cout, cin))
+        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
+        self.init_sn(eps)
+
+    def forward(self, x):
+        return F.linear(x, self.W_(), self.bias)
+
+
+class SNEmbedding(SN):
+    def __init__(self, num, dim, eps=1e-12):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num, dim))
+        self.init_sn(eps)
+
+    def forward(self, y):
+        return F.embedding(y, self.W_())
+
+
+class CBN(nn.Module):
+    """Conditional batch norm (layers.ccbn): batch statistics, then x_hat * gain + bias with
+    gain and bias from per-class tables (`table`; SAGAN uses the scale directly, BigGAN
+    1 + gain) or from bias-free SNLinears of a condition vector (BigGAN-deep, 1 + gain)."""
+
+    def __init__(self, c, table=True, one_plus=True, cond=0, eps=1e-12):
+        super().__init__()
+        if table:
+            self.gain, self.bias = nn.Embedding(K, c), nn.Embedding(K, c)
+        else:
+            self.gain, self.bias = SNLinear(cond, c, bias=False, eps=eps), SNLinear(cond, c, bias=False, eps=eps)
+        self.one_plus = one_plus
+        self.register_buffer("stored_mean", torch.zeros(c))
+        self.register_buffer("stored_var", torch.ones(c))
+
+    def forward(self, x, y):
+        gain = self.gain(y).view(y.size(0), -1, 1, 1)
+        if self.one_plus:
+            gain = 1 + gain
+        bias = self.bias(y).view(y.size(0), -1, 1, 1)
+        out = F.batch_norm(x, self.stored_mean, self.stored_var, None, None, self.training, 0.1, 1e-5)
+        return out * gain + bias
+
+
+def up(x):
+    return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+class GBlock(nn.Module):
+    """layers.GBlock with upsampling (SAGAN's generator.py block is the same)."""
+
+    def __init__(self, cin, cout, bn, eps):
+        super().__init__()
+        self.conv1 = SNConv2d(cin, cout, 3, eps=eps)
+        self.conv2 = SNConv2d(cout, cout, 3, eps=eps)
+        self.conv_sc = SNConv2d(cin, cout, 1, eps=eps)
+        self.bn1, self.bn2 = bn(cin), bn(cout)
+
+    def forward(self, x, y):
+        h = up(F.relu(self.bn1(x, y)))
+        h = self.conv2(F.relu(self.bn2(self.conv1(h), y)))
+        return h + self.conv_sc(up(x))
+
+
+class DBlock(nn.Module):
+    """layers.DBlock (wide): pre-activation except the first block, 2x2 average pool."""
+
+    def __init__(self, cin, cout, down, preact, eps):
+        super().__init__()
+        self.conv1 = SNConv2d(cin, cout, 3, eps=eps)
+        self.conv2 = SNConv2d(cout, cout, 3, eps=eps)
+        self.down, self.preact = down, preact
+        self.learnable = cin != cout or down
+        if self.learnable:
+            self.conv_sc = SNConv2d(cin, cout, 1, eps=eps)
+
+    def forward(self, x):
+        h = F.relu(x) if self.preact else x
+        h = self.conv2(F.relu(self.conv1(h)))
+        if self.down:
+            h = F.avg_pool2d(h, 2)
+        sc = x
+        if self.preact:
+            if self.learnable:
+                sc = self.conv_sc(sc)
+            if self.down:
+                sc = F.avg_pool2d(sc, 2)
+        else:
+            if self.down:
+                sc = F.avg_pool2d(sc, 2)
+            if self.learnable:
+                sc = self.conv_sc(sc)
+        return h + sc
+
+
+class Attention(nn.Module):
+    """layers.Attention (SAGAN's sn_non_local_block_sim)."""
+
+    def __init__(self, c, eps):
+        super().__init__()
+        self.c = c
+        self.theta = SNConv2d(c, c // 8, 1, bias=False, eps=eps)
+        self.phi = SNConv2d(c, c // 8, 1, bias=False, eps=eps)
+        self.g = SNConv2d(c, c // 2, 1, bias=False, eps=eps)
+        self.o = SNConv2d(c // 2, c, 1, bias=False, eps=eps)
+        self.gamma = nn.Parameter(torch.tensor(0.0))
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        theta = self.theta(x).view(b, c // 8, h * w)
+        phi = F.max_pool2d(self.phi(x), 2).view(b, c // 8, h * w // 4)
+        g = F.max_pool2d(self.g(x), 2).view(b, c // 2, h * w // 4)
+        beta = F.softmax(torch.bmm(theta.transpose(1, 2), phi), -1)
+        o = self.o(torch.bmm(g, beta.transpose(1, 2)).view(b, c // 2, h, w))
+        return self.gamma * o + x
+
+
+class Head(nn.Module):
+    """Projection discriminator's output: ReLU, sum pool, linear + <embed(y), phi>."""
+
+    def __init__(self, c, eps):
+        super().__init__()
+        self.linear = SNLinear(c, 1, eps=eps)
+        self.embed = SNEmbedding(K, c, eps=eps)
+
+    def forward(self, h, y):
+        phi = torch.sum(F.relu(h), [2, 3])
+        return self.linear(phi) + torch.sum(self.embed(y) * phi, 1, keepdim=True)
+
+
+# ---- SAGAN (include/gantry/models/sagan.hpp, Ch 64) ----------------------------------------
+class SaganG(nn.Module):
+    def __init__(self, ch=64, eps=1e-12):
+        super().__init__()
+        bn = lambda c: CBN(c, table=True, one_plus=False)  # noqa: E731
+        self.ch = ch
+        self.linear = SNLinear(Z, 4 * 4 * 4 * ch, eps=eps)
+        self.b1, self.b2 = GBlock(4 * ch, 4 * ch, bn, eps), GBlock(4 * ch, 2 * ch, bn, eps)
+        self.attn = Attention(2 * ch, eps)
+        self.b3 = GBlock(2 * ch, ch, bn, eps)
+        self.bn = nn.BatchNorm2d(ch)
+        self.out = SNConv2d(ch, C, 3, eps=eps)
+
+    def forward(self, z, y):
+        h = self.linear(z).view(-1, 4 * self.ch, 4, 4)
+        h = self.b3(self.attn(self.b2(self.b1(h, y), y)), y)
+        return torch.tanh(self.out(F.relu(self.bn(h))))
+
+
+class SaganD(nn.Module):
+    def __init__(self, ch=64, eps=1e-12):
+        super().__init__()
+        self.blocks = nn.Sequential(DBlock(C, ch, True, False, eps), Attention(ch, eps),
+                                    DBlock(ch, 2 * ch, True, True, eps), DBlock(2 * ch, 4 * ch, True, True, eps),
+                                    DBlock(4 * ch, 4 * ch, False, True, eps))
+        self.head = Head(4 * ch, eps)
+
+    def forward(self, x, y):
+        return self.head(self.blocks(x), y)
+
+
+# ---- BigGAN (BigGAN.py arch[32], launch_cifar_ema.sh: Ch 64, per-class ccbn tables) -------
+class BigganG(nn.Module):
+    def __init__(self, ch=64, eps=1e-12):
+        super().__init__()
+        bn = lambda c: CBN(c, table=True, one_plus=True)  # noqa: E731
+        self.width = 4 * ch
+        self.linear = SNLinear(Z, 4 * 4 * self.width, eps=eps)
+        self.blocks = nn.ModuleList([GBlock(self.width, self.width, bn, eps) for _ in range(3)])
+        self.bn = nn.BatchNorm2d(self.width)
+        self.out = SNConv2d(self.width, C, 3, eps=eps)
+
+    def forward(self, z, y):
+        h = self.linear(z).view(-1, self.width, 4, 4)
+        for b in self.blocks:
+            h = b(h, y)
+        return torch.tanh(self.out(F.relu(self.bn(h))))
+
+
+class BigganD(nn.Module):
+    def __init__(self, ch=64, eps=1e-12):
+        super().__init__()
+        w = 4 * ch
+        self.blocks = nn.Sequential(DBlock(C, w, True, False, eps), DBlock(w, w, True, True, eps),
+                                    DBlock(w, w, False, True, eps), DBlock(w, w, False, True, eps))
+        self.head = Head(w, eps)
+
+    def forward(self, x, y):
+        return self.head(self.blocks(x), y)
+
+
+# ---- BigGAN-deep (BigGANdeep.py arch[32], Ch 32, shared 128, hier, SN eps 1e-6) ------------
+class GBlockDeep(nn.Module):
+    """BigGANdeep.GBlock (in == out here, so no channel drop)."""
+
+    def __init__(self, c, upsample, cond, eps):
+        super().__init__()
+        hidden = c // 4
+        bn = lambda n: CBN(n, table=False, one_plus=True, cond=cond, eps=eps)  # noqa: E731
+        self.conv1 = SNConv2d(c, hidden, 1, eps=eps)
+        self.conv2 = SNConv2d(hidden, hidden, 3, eps=eps)
+        self.conv3 = SNConv2d(hidden, hidden, 3, eps=eps)
+        self.conv4 = SNConv2d(hidden, c, 1, eps=eps)
+        self.bn1, self.bn2, self.bn3, self.bn4 = bn(c), bn(hidden), bn(hidden), bn(hidden)
+        self.upsample = upsample
+
+    def forward(self, x, y):
+        h = self.conv1(F.relu(self.bn1(x, y)))
+        h = F.relu(self.bn2(h, y))
+        if self.upsample:
+            h, x = up(h), up(x)
+        h = self.conv2(h)
+        h = self.conv3(F.relu(self.bn3(h, y)))
+        h = self.conv4(F.relu(self.bn4(h, y)))
+        return h + x
+
+
+class DBlockDeep(nn.Module):
+    """BigGANdeep.DBlock (in == out here, so no concatenating shortcut)."""
+
+    def __init__(self, c, down, eps):
+        super().__init__()
+        hidden = c // 4
+        self.conv1 = SNConv2d(c, hidden, 1, eps=eps)
+        self.conv2 = SNConv2d(hidden, hidden, 3, eps=eps)
+        self.conv3 = SNConv2d(hidden, hidden, 3, eps=eps)
+        self.conv4 = SNConv2d(hidden, c, 1, eps=eps)
+        self.down = down
+
+    def forward(self, x):
+        h = self.conv1(F.relu(x))
+        h = self.conv2(F.relu(h))
+        h = F.relu(self.conv3(F.relu(h)))
+        if self.down:
+            h, x = F.avg_pool2d(h, 2), F.avg_pool2d(x, 2)
+        return self.conv4(h) + x
+
+
+class BigganDeepG(nn.Module):
+    def __init__(self, ch=32, shared=128, eps=1e-6):
+        super().__init__()
+        self.width = 4 * ch
+        cond = shared + Z
+        self.shared = nn.Embedding(K, shared)
+        self.linear = SNLinear(cond, 4 * 4 * self.width, eps=eps)
+        self.blocks = nn.ModuleList([GBlockDeep(self.width, j == 1, cond, eps) for _ in range(3) for j in range(2)])
+        self.bn = nn.BatchNorm2d(self.width)
+        self.out = SNConv2d(self.width, C, 3, eps=eps)
+
+    def forward(self, z, y):
+        c = torch.cat([self.shared(y), z], 1)
+        h = self.linear(c).view(-1, self.width, 4, 4)
+        for b in self.blocks:
+            h = b(h, c)
+        return torch.tanh(self.out(F.relu(self.bn(h))))
+
+
+class BigganDeepD(nn.Module):
+    def __init__(self, ch=32, eps=1e-6):
+        super().__init__()
+        w = 4 * ch
+        self.input_conv = SNConv2d(C, w, 3, eps=eps)
+        self.blocks = nn.Sequential(*[DBlockDeep(w, down and j == 0, eps)
+                                      for down in (True, True, False) for j in range(2)])
+        self.head = Head(w, eps)
+
+    def forward(self, x, y):
+        return self.head(self.blocks(self.input_conv(x)), y)
+
+
+# ---- the step policy (models::HingeGan) -----------------------------------------------------
+def initialise(net, scheme, zero_biases):
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            last = name.rsplit(".", 1)[-1]
+            if last == "weight" and p.dim() >= 2:
+                {"xavier": nn.init.xavier_uniform_, "N02": lambda t: nn.init.normal_(t, 0, 0.02),
+                 "ortho": nn.init.orthogonal_}[scheme](p)
+            elif last == "bias" and zero_biases:
+                p.zero_()
+
+
+class EMA:
+    """BigGAN-PyTorch utils.ema over the state dict (parameters and buffers)."""
+
+    def __init__(self, source, target, decay, start):
+        self.source, self.target = source.state_dict(), target.state_dict()
+        self.decay, self.start = decay, start
+        target.load_state_dict(source.state_dict())
+
+    def update(self, itr):
+        decay = 0.0 if itr < self.start else self.decay
+        with torch.no_grad():
+            for key in self.source:
+                if self.source[key].is_floating_point():
+                    self.target[key].copy_(self.target[key] * decay + self.source[key] * (1 - decay))
+                else:
+                    self.target[key].copy_(self.source[key])
+
+
+MODELS = {
+    # nets, init, zero biases, g_lr, d_lr, beta2, adam eps, EMA (decay, start) or None, concat
+    "sagan": (SaganG, SaganD, "xavier", True, 1e-4, 4e-4, 0.999, 1e-8, None, False),
+    "biggan": (BigganG, BigganD, "N02", False, 2e-4, 2e-4, 0.999, 1e-8, (0.9999, 1000), True),
+    "biggan-deep": (BigganDeepG, BigganDeepD, "ortho", False, 1e-4, 4e-4, 0.999, 1e-6, (0.9999, 20000), True),
+}
+
+
+class HingeGan:
+    def __init__(self, model, batch):
+        g_cls, d_cls, init, zero_biases, g_lr, d_lr, beta2, eps, ema, concat = MODELS[model]
+        self.G, self.D = g_cls(), d_cls()
+        for name, net, expected in zip("GD", (self.G, self.D), PARAMETERS[model]):
+            initialise(net, init, zero_biases)
+            n = sum(p.numel() for p in net.parameters())
+            assert n == expected, "%s %s has %d parameters, gantry's has %d" % (model, name, n, expected)
+        self.G.train()
+        self.D.train()
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=g_lr, betas=(0.0, beta2), eps=eps)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=d_lr, betas=(0.0, beta2), eps=eps)
+        self.ema = None
+        if ema:
+            self.G_ema = g_cls()
+            self.ema = EMA(self.G, self.G_ema, *ema)
+        self.batch, self.concat, self.g_steps = batch, concat, 0
+        self.real = torch.rand(batch, C, S, S) * 2 - 1
+        self.y_real = torch.arange(batch) % K
+
+    def d_step(self):
+        self.opt_D.zero_grad()
+        n = self.batch
+        y_fake = torch.randint(0, K, (n,))
+        with torch.no_grad():
+            fake = self.G(torch.randn(n, Z), y_fake)
+        if self.concat:
+            d_real, d_fake = torch.split(self.D(torch.cat([self.real, fake]), torch.cat([self.y_real, y_fake])), [n, n])
+        else:
+            d_real, d_fake = self.D(self.real, self.y_real), self.D(fake, y_fake)
+        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        loss.backward()
+        self.opt_D.step()
+        return loss.item(), d_real.mean().item(), d_fake.mean().item()
+
+    def g_step(self):
+        self.opt_G.zero_grad()
+        for p in self.D.parameters():
+            p.requires_grad_(False)
+        y = torch.randint(0, K, (self.batch,))
+        loss = -self.D(self.G(torch.randn(self.batch, Z), y), y).mean()
+        loss.backward()
+        self.opt_G.step()
+        for p in self.D.parameters():
+            p.requires_grad_(True)
+        self.g_steps += 1
+        if self.ema:
+            self.ema.update(self.g_steps)
+        return loss.item()
+
+
+def time_steps(fn, steps):
+    out = []
+    for _ in range(steps):
+        t, c = time.perf_counter(), time.thread_time()
+        fn()
+        out.append([(time.perf_counter() - t) * 1e3, (time.thread_time() - c) * 1e3])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", choices=sorted(MODELS), required=True)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=3, help="timed steps of each kind")
+    ap.add_argument("--json", action="store_true", help="print one JSON line for compare_pytorch.py")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    m = HingeGan(a.model, BATCH)
+    # Warm both kinds of step before timing either (oneDNN primitives, the allocator).
+    m.d_step()
+    m.g_step()
+    out = {"D step": time_steps(m.d_step, a.steps), "G step": time_steps(m.g_step, a.steps)}
+    if a.json:
+        print(json.dumps(out))
+        return
+    for key, runs in out.items():
+        print("torch %s, %d thread(s), %s %s at batch %d: median wall %.1f ms, thread cpu %.1f ms"
+              % (torch.__version__, a.threads, a.model, key, BATCH, statistics.median(w for w, _ in runs),
+                 statistics.median(c for _, c in runs)))
+
+
+if __name__ == "__main__":
+    main()
