@@ -2,6 +2,7 @@
 // against values computed by PyTorch (tests/fixtures/conv_fixtures.hpp).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <gantry/backend/cpu/conv.hpp>
 #include <gantry/core/factories.hpp>
@@ -223,4 +224,72 @@ TEST_CASE("conv shape errors name the op and the shapes") {
   CHECK_THROWS_WITH_AS(ops::conv2d(x, Tensor<float, cpu>::zeros({4, 3, 3, 3}), {}, {0, 1, 0, 0}),
                        "conv2d: stride must be >= 1 and padding >= 0, found stride (0, 1) and padding (0, 0)",
                        ShapeError);
+}
+
+// Small outputs (1, 4, 8, 16 pixels): several images share a GEMM and its micro-tiles.
+// Odd batches leave a short last group; stride 2 and 2x4 outputs take the packing path
+// without the window loads; 40 channels make the 3x3 product span two K blocks.
+TEST_CASE_TEMPLATE("conv on small outputs with odd batches matches naive loops", T, float, double) {
+  const Case small[] = {
+      {3, 40, 4, 4, 17, 3, 3, {1, 1, 1, 1}},  // 4x4 output, window packing
+      {5, 7, 2, 2, 9, 3, 3, {1, 1, 1, 1}},    // 2x2
+      {7, 6, 8, 8, 10, 3, 3, {1, 1, 1, 1}},   // 8x8
+      {5, 40, 8, 8, 9, 3, 3, {2, 2, 1, 1}},   // 4x4 from stride 2
+      {7, 5, 4, 4, 6, 3, 3, {2, 2, 1, 1}},    // 2x2 from stride 2
+      {3, 6, 2, 4, 5, 3, 3, {1, 1, 1, 1}},    // 2x4: 8 pixels
+      {7, 9, 4, 4, 11, 4, 4, {1, 1, 0, 0}},   // 1x1 output
+      {5, 4, 3, 3, 7, 3, 3, {1, 1, 1, 1}},    // 3x3: one image per GEMM
+  };
+  Rng gen(17);
+  const double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (const Case& k : small) {
+      CAPTURE(k.N);
+      CAPTURE(k.H);
+      CAPTURE(k.o.stride_h);
+      CAPTURE(threads);
+      auto x = randn<T>({k.N, k.C, k.H, k.W}, gen), w = randn<T>({k.O, k.C, k.kh, k.kw}, gen);
+      const int64_t Ho = (k.H + 2 * k.o.pad_h - k.kh) / k.o.stride_h + 1;
+      const int64_t Wo = (k.W + 2 * k.o.pad_w - k.kw) / k.o.stride_w + 1;
+      const double scale = std::sqrt(double(k.C * k.kh * k.kw));
+      auto y = ops::conv2d(x, w, Tensor<T, cpu>{}, k.o);
+      REQUIRE(y.shape() == Shape{k.N, k.O, Ho, Wo});
+      CHECK(max_diff(y, naive_conv(x, w, Tensor<T, cpu>{}, k.o, Ho, Wo)) < tol * scale);
+      auto gy = randn<T>(y.shape(), gen);
+      std::vector<double> dx, dw;
+      naive_grads(x, w, gy, k.o, dx, dw);
+      auto gx = ops::conv2d_input_grad(gy, w, x.shape(), k.o);
+      CHECK(max_diff(gx, dx) < tol * std::sqrt(double(k.O * k.kh * k.kw)));
+      // Grouping images changes no bit: each image alone gives the same values.
+      const int64_t xs = k.C * k.H * k.W, ys = k.O * Ho * Wo;
+      for (int64_t n = 0; n < k.N; ++n) {
+        auto x1 = x.narrow0(n, n + 1).clone(), gy1 = gy.narrow0(n, n + 1).clone();
+        auto y1 = ops::conv2d(x1, w, Tensor<T, cpu>{}, k.o).to_vector();
+        auto gx1 = ops::conv2d_input_grad(gy1, w, x1.shape(), k.o).to_vector();
+        CHECK(std::equal(y1.begin(), y1.end(), y.data() + n * ys));
+        CHECK(std::equal(gx1.begin(), gx1.end(), gx.data() + n * xs));
+      }
+    }
+  }
+  set_num_threads(2);
+}
+
+TEST_CASE("conv_transpose2d from 1x1 inputs (one image per GEMM column) matches the naive input gradient") {
+  Rng gen(23);
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    auto z = randn<float>({5, 12, 1, 1}, gen), w = randn<float>({12, 20, 4, 4}, gen);
+    auto y = ops::conv_transpose2d(z, w, {}, {1, 1, 0, 0});
+    REQUIRE(y.shape() == Shape{5, 20, 4, 4});
+    for (int64_t n = 0; n < 5; ++n)
+      for (int64_t c = 0; c < 20; ++c)
+        for (int64_t i = 0; i < 4; ++i)
+          for (int64_t j = 0; j < 4; ++j) {
+            double s = 0;
+            for (int64_t ci = 0; ci < 12; ++ci) s += double(z.at(n, ci, 0, 0)) * double(w.at(ci, c, i, j));
+            CHECK(y.at(n, c, i, j) == doctest::Approx(s).epsilon(1e-5));
+          }
+  }
+  set_num_threads(2);
 }

@@ -4,15 +4,18 @@
 // the GEMM's packing step reads the input image directly ("implicit im2col"), so each
 // element is written once, into the cache-sized packed block the micro-kernel uses.
 //
-//   forward      y[n]  = W[O, C*kh*kw] x col(x[n])     per image, W packed once
-//   input grad   dx[n] = col2im(W^T x gy[n])             in channel blocks that stay in L2
+//   forward      y[n]  = W[O, C*kh*kw] x col(x[n])     W packed once; small images several
+//                                                        to a GEMM (columns = image x pixel)
+//   input grad   dx[n] = col2im(W^T x gy[n])             in channel blocks that stay in L2,
+//                                                        small images grouped as forward
 //   weight grad  dW    = sum_n gy[n] x col(x[n])^T       images folded into K; x is read
 //                                                        channels-last so col^T rows are runs
 //
 // Threads take whole images (batch >= threads; handed out as threads free up) or, for
 // small batches, parts of one image's output. The forward pass and the input gradient do
-// not depend on the split; the weight gradient sums a fixed range of images per thread and
-// adds the partials in a fixed order, so it is reproducible for a given thread count.
+// not depend on the split or on how images are grouped (each element is the same sum);
+// the weight gradient sums a fixed range of images per thread and adds the partials in a
+// fixed order, so it is reproducible for a given thread count.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -217,62 +220,84 @@ void parallel_aligned(int64_t n, int64_t align, F&& fn) {
 }
 
 // y[n][:, p0:p1] = W x col(x[n])[:, p0:p1] for images [n0, n1) and output pixels [p0, p1),
-// as one GEMM whose columns are (image, pixel). Several images share a GEMM only when
-// p1 - p0 is a multiple of NR (a micro-tile never straddles two images); on small images
-// this keeps W's packed slivers in use for more columns per pass.
+// as one GEMM whose columns are (image, pixel). On small images this keeps W's packed
+// slivers in use for more columns per pass and, when an image has fewer pixels than a
+// micro-tile has columns, fills the tiles with several images instead of padding. A
+// micro-tile writes NR contiguous columns of one output row, so when tiles straddle
+// images (p1 - p0 not a multiple of NR) the GEMM writes a [O, columns] matrix in ybuf,
+// copied to y afterwards. Every output element is the same sum in the same order either
+// way, so the grouping does not change any bit of y.
 template <class T>
 void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y, int64_t n0, int64_t n1, int64_t p0,
-                    int64_t p1, gemm_detail::Scratch<T>& scratch) {
+                    int64_t p1, gemm_detail::Scratch<T>& scratch, Tensor<T, cpu>& ybuf) {
   using namespace gemm_detail;
   constexpr int NR = Tile<T>::NR;
-  const int64_t kk = g.kh * g.kw, hw = g.out_hw(), span = p1 - p0;
+  const int64_t kk = g.kh * g.kw, hw = g.out_hw(), span = p1 - p0, cols = (n1 - n0) * span;
   const int64_t x_stride = g.C * g.in_hw(), y_stride = g.O * hw;
+  const bool straddle = n1 - n0 > 1 && span % NR != 0;
 #if defined(__AVX512F__)
-  // Window packing (below): per panel of the image, which lanes are inside the image for
-  // each kernel column (kw masks) and each kernel row (kh masks).
-  const bool window = g.sw == 1 && g.sh == 1 && g.Wo == g.W;
-  std::vector<std::uint64_t> masks;
+  // Window packing (below) loads L lanes of one image at a time: the lanes of a vector must
+  // be consecutive pixels of one image. Per vector of L pixels of the image, which lanes
+  // are inside the image for each kernel column (kw masks) and each kernel row (kh masks).
+  constexpr int L = gemm_detail::Simd<T>::lanes;
+  const bool window = g.sw == 1 && g.sh == 1 && g.Wo == g.W && g.kw <= 16 && g.kh <= 16 &&
+                      (n1 - n0 == 1 || span % L == 0) && p0 % L == 0;
+  std::vector<std::uint32_t> masks;
   if (window) {
-    const int64_t panels = (span + NR - 1) / NR;
-    masks.assign(static_cast<std::size_t>(panels * (g.kw + g.kh)), 0);
-    int64_t oh = p0 / g.Wo, ow = p0 % g.Wo;
-    for (int64_t t = 0; t < span; ++t) {
-      std::uint64_t* m = masks.data() + (t / NR) * (g.kw + g.kh);
-      const std::uint64_t bit = std::uint64_t{1} << (t % NR);
+    masks.assign(static_cast<std::size_t>((hw + L - 1) / L * (g.kw + g.kh)), 0);
+    for (int64_t t = 0; t < hw; ++t) {
+      std::uint32_t* m = masks.data() + (t / L) * (g.kw + g.kh);
+      const std::uint32_t bit = std::uint32_t{1} << (t % L);
+      const int64_t oh = t / g.Wo, ow = t % g.Wo;
       for (int64_t q = 0; q < g.kw; ++q)
         if (ow + q - g.pw >= 0 && ow + q - g.pw < g.W) m[q] |= bit;
       for (int64_t q = 0; q < g.kh; ++q)
         if (oh + q - g.ph >= 0 && oh + q - g.ph < g.H) m[g.kw + q] |= bit;
-      if (++ow == g.Wo) ow = 0, ++oh;
     }
   }
 #endif
+  T* tmp = nullptr;
+  if (straddle) {
+    if (!ybuf.defined() || ybuf.numel() < g.O * cols) ybuf = Tensor<T, cpu>::empty(Shape{g.O * cols});
+    tmp = ybuf.data();
+  }
   gemm_blocked_at<T>(
-      g.O, (n1 - n0) * span, g.ckk(),
+      g.O, cols, g.ckk(),
       [&](int64_t i0, int64_t, int64_t k0, int64_t kc, T*) { return wp.at(0, i0, k0, kc); },
       [&](int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* buf) {
-        Segment segs[NR];
         for (int64_t jp = 0; jp < nc; jp += NR) {
           const int64_t n = std::min<int64_t>(NR, nc - jp), j = j0 + jp;
-          const T* x_img = x + (n0 + j / span) * x_stride;
           T* d = buf + jp * kc;
-          int64_t ci = k0 / kk, ki = (k0 % kk) / g.kw, kj = k0 % g.kw;
+          const int64_t ci0 = k0 / kk, ki0 = (k0 % kk) / g.kw, kj0 = k0 % g.kw;
 #if defined(__AVX512F__)
           if (window) {
             // Stride 1 and Wo == W: output pixel p reads input element p + (ki-ph)*W + (kj-pw)
-            // of the plane, so a panel row is one window of the plane under a lane mask (the
-            // lanes whose row and column fall inside the image), whatever the image width.
+            // of the plane, so a panel row is one window of the plane per vector under a lane
+            // mask (the lanes whose row and column fall inside the image), whatever the width.
             using S = gemm_detail::Simd<T>;
-            constexpr int L = S::lanes;
-            const int64_t p = p0 + j % span, panel = (j % span) / NR;
-            const std::uint64_t* col_ok = masks.data() + panel * (g.kw + g.kh);
-            const std::uint64_t* row_ok = col_ok + g.kw;
+            constexpr int V = NR / L;
+            const T* base[V];
+            std::uint64_t ok_col[16] = {}, ok_row[16] = {};  // this panel's lanes, per kj and per ki
+            for (int v = 0; v < V; ++v) {
+              const int64_t c = j + v * L, a = std::clamp<int64_t>(n - v * L, 0, L);
+              base[v] = x;
+              if (a == 0) continue;
+              const int64_t p = p0 + c % span;
+              base[v] = x + (n0 + c / span) * x_stride + p + (-g.ph) * g.W + (-g.pw);
+              const std::uint32_t* m = masks.data() + (p / L) * (g.kw + g.kh);
+              const std::uint64_t live = lane_mask(0, a);
+              for (int64_t q = 0; q < g.kw; ++q) ok_col[q] |= (m[q] & live) << (v * L);
+              for (int64_t q = 0; q < g.kh; ++q) ok_row[q] |= (m[g.kw + q] & live) << (v * L);
+            }
+            int64_t ci = ci0, ki = ki0, kj = kj0;
             for (int64_t k = 0; k < kc; ++k) {
-              const std::uint64_t ok = col_ok[kj] & row_ok[ki];
-              const T* src = x_img + ci * g.H * g.W + p + (ki - g.ph) * g.W + (kj - g.pw);
+              const int64_t off = ci * g.H * g.W + ki * g.W + kj;
+              const std::uint64_t ok = ok_col[kj] & ok_row[ki];
               T* row = d + k * NR;
-              for (int c = 0; c < NR; c += L)
-                S::store(row + c, masked_load(src + c, static_cast<unsigned>((ok >> c) & ((1u << L) - 1u))));
+              for (int v = 0; v < V; ++v) {  // no access where the mask is 0
+                const unsigned m = static_cast<unsigned>(ok >> (v * L)) & lane_mask(0, L);
+                S::store(row + v * L, masked_load(base[v] + off, m));
+              }
               if (++kj == g.kw) {
                 kj = 0;
                 if (++ki == g.kh) ki = 0, ++ci;
@@ -281,10 +306,27 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
             continue;
           }
 #endif
-          const int nsegs = segments(g, p0 + j % span, n, segs);
+          // The panel's columns in pieces of one image each, every piece in row segments.
+          struct Piece {
+            const T* x_img;
+            int first, count;
+          };
+          Piece pieces[NR];
+          Segment segs[NR];
+          int npieces = 0, nsegs = 0;
+          for (int64_t at = 0; at < n;) {
+            const int64_t c = j + at, p = p0 + c % span, len = std::min(n - at, span - c % span);
+            const int cnt = segments(g, p, len, segs + nsegs);
+            for (int s = nsegs; s < nsegs + cnt; ++s) segs[s].at += at;
+            pieces[npieces++] = {x + (n0 + c / span) * x_stride, nsegs, cnt};
+            nsegs += cnt;
+            at += len;
+          }
+          int64_t ci = ci0, ki = ki0, kj = kj0;
           for (int64_t k = 0; k < kc; ++k) {
             T* row = d + k * NR;
-            gather_row(x_img, g, ci, ki, kj, segs, nsegs, row);
+            for (int q = 0; q < npieces; ++q)
+              gather_row(pieces[q].x_img, g, ci, ki, kj, segs + pieces[q].first, pieces[q].count, row);
             if (n < NR) zero_span(row + n, NR - n);
             if (++kj == g.kw) {
               kj = 0;
@@ -294,42 +336,120 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
         }
         return static_cast<const T*>(buf);
       },
-      [&](int64_t i, int64_t j) { return y + (n0 + j / span) * y_stride + i * hw + p0 + j % span; }, hw, false,
-      scratch);
+      [&](int64_t i, int64_t j) {
+        return straddle ? tmp + i * cols + j : y + (n0 + j / span) * y_stride + i * hw + p0 + j % span;
+      },
+      straddle ? cols : hw, false, scratch);
+  if (straddle)
+    for (int64_t n = n0; n < n1; ++n)
+      for (int64_t o = 0; o < g.O; ++o)
+        std::copy_n(tmp + o * cols + (n - n0) * span, span, y + n * y_stride + o * hw + p0);
 }
 
-// Images per forward GEMM: enough for about 256 columns when the image is small (more
-// made the packed block of B overflow L2 next to W on 128-channel layers).
+// Images per GEMM of the forward pass and the input gradient: enough for about 256
+// columns when the image is small (more made the packed block of B overflow L2 next to W
+// on 128-channel layers), when micro-tiles hold whole images (out_hw a multiple of NR) or
+// whole images fill them (NR a multiple of out_hw: 4x4 outputs, 2 images a tile for
+// float). Other sizes keep one image per GEMM. No more than a thread's share of the batch,
+// so small batches still use every thread; the grouping does not change the results.
 template <class T>
 int64_t images_per_gemm(const Geometry& g) {
+  constexpr int64_t NR = gemm_detail::Tile<T>::NR;
   const int64_t hw = g.out_hw();
-  if (hw == 0 || hw % gemm_detail::Tile<T>::NR != 0) return 1;
-  return std::max<int64_t>(1, 256 / hw);
+  if (hw == 0 || (hw % NR != 0 && NR % hw != 0)) return 1;
+  const int64_t share = (g.N + num_threads() - 1) / num_threads();
+  return std::clamp<int64_t>(std::min(256 / hw, share), 1, std::max<int64_t>(g.N, 1));
 }
 
-// Rows [i0, i1) of W^T x gy[n] (the column gradient, ckk x out_hw) at pixels [p0, p1),
-// written to out with row i0 at out[0] and leading dimension out_hw.
+// Packs rows [k0, k0 + kc) x columns [j0, j0 + nc) of the input gradient's B: gy of images
+// n0, n0 + 1, ... side by side, pixels [p0, p0 + span) of each (column j = (image, pixel)).
 template <class T>
-void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy_img, T* out, int64_t i0, int64_t i1,
-                        int64_t p0, int64_t p1, gemm_detail::Scratch<T>& scratch) {
+void pack_gy(const Geometry& g, const T* gy, int64_t n0, int64_t p0, int64_t span, int64_t k0, int64_t kc, int64_t j0,
+             int64_t nc, T* buf) {
   using namespace gemm_detail;
-  const int64_t hw = g.out_hw();
+  constexpr int NR = Tile<T>::NR;
+  const int64_t hw = g.out_hw(), gy_stride = g.O * hw;
+  for (int64_t jp = 0; jp < nc; jp += NR) {
+    const int64_t n = std::min<int64_t>(NR, nc - jp), j = j0 + jp;
+    T* d = buf + jp * kc;
+    if (j % span + n <= span) {  // one image: a plain panel of gy[img]
+      pack_b(gy + (n0 + j / span) * gy_stride + k0 * hw + p0 + j % span, hw, int64_t{1}, kc, n, d);
+      continue;
+    }
+    // The panel's columns in pieces of one image each.
+    struct Piece {
+      const T* src;
+      int64_t len, at;
+    };
+    Piece pieces[NR];
+    int npieces = 0;
+    for (int64_t at = 0; at < n;) {
+      const int64_t c = j + at, len = std::min(n - at, span - c % span);
+      pieces[npieces++] = {gy + (n0 + c / span) * gy_stride + k0 * hw + p0 + c % span, len, at};
+      at += len;
+    }
+    for (int64_t k = 0; k < kc; ++k) {
+      T* row = d + k * NR;
+      for (int q = 0; q < npieces; ++q) {
+        const Piece& pc = pieces[q];
+        copy_span(row + pc.at, pc.src + k * hw, pc.len, 0, pc.len);
+      }
+      if (n < NR) zero_span(row + n, NR - n);
+    }
+  }
+}
+
+// Rows [i0, i1) of W^T x gy (the column gradient, ckk rows) for images [n0, n1) at pixels
+// [p0, p1) of each, as one GEMM whose columns are (image, pixel): row i0 lands at out[0],
+// rows ld apart. Several small images fill the micro-tiles that one would leave half empty.
+// packed: B already packed by pack_gy for every K block (block k0 at packed + k0 * the
+// column count rounded up to NR), for callers that run several row ranges; or null.
+template <class T>
+void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy, int64_t n0, int64_t n1, T* out,
+                        int64_t ld, int64_t i0, int64_t i1, int64_t p0, int64_t p1, gemm_detail::Scratch<T>& scratch,
+                        const T* packed = nullptr) {
+  using namespace gemm_detail;
+  const int64_t span = p1 - p0, cols = (n1 - n0) * span, colsr = round_up(cols, Tile<T>::NR);
   gemm_blocked<T>(
-      i1 - i0, p1 - p0, g.O,
-      [&](int64_t i, int64_t, int64_t k0, int64_t kc, T*) { return wtp.at(i0, i, k0, kc); },
+      i1 - i0, cols, g.O, [&](int64_t i, int64_t, int64_t k0, int64_t kc, T*) { return wtp.at(i0, i, k0, kc); },
       [&](int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* buf) {
-        pack_b(gy_img + k0 * hw + p0 + j0, hw, int64_t{1}, kc, nc, buf);
+        if (packed) return packed + k0 * colsr + j0 * kc;
+        pack_gy(g, gy, n0, p0, span, k0, kc, j0, nc, buf);
         return static_cast<const T*>(buf);
       },
-      out + p0, hw, false, scratch);
+      out, ld, false, scratch);
 }
 
 // Adds the column gradient of channels [c0, c1) (col holds their kh*kw rows each, first
-// row of channel c0 at col[0]) into the input-gradient image.
+// row of channel c0 at col[0], rows ld apart) into the input-gradient image.
 template <class T>
-void col2im(const Geometry& g, const T* col, T* dx_img, int64_t c0, int64_t c1) {
-  const int64_t hw = g.out_hw();
+void col2im(const Geometry& g, const T* col, int64_t ld, T* dx_img, int64_t c0, int64_t c1) {
 #if defined(__AVX512F__)
+  const int64_t kk = g.kh * g.kw;
+  if (g.sw == 1 && g.sh == 1 && g.Wo == g.W && g.in_hw() <= gemm_detail::Simd<T>::lanes && kk <= 64) {
+    // A plane fits one vector (4x4 images): with stride 1 and Wo == W, kernel tap (ki, kj)
+    // moves output pixel p to input element p + off, so the plane gathers its kh*kw
+    // shifted column rows under lane masks, in the (ki, kj) order of the loop below.
+    using S = gemm_detail::Simd<T>;
+    std::uint32_t ok[64] = {};
+    for (int64_t t = 0; t < kk; ++t)
+      for (int64_t p = 0; p < g.out_hw(); ++p) {
+        const int64_t ih = p / g.Wo - g.ph + t / g.kw, iw = p % g.Wo - g.pw + t % g.kw;
+        if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) ok[t] |= std::uint32_t{1} << (ih * g.W + iw);
+      }
+    const unsigned plane = lane_mask(0, g.in_hw());
+    for (int64_t ci = c0; ci < c1; ++ci) {
+      T* d = dx_img + ci * g.H * g.W;
+      const T* rows = col + (ci - c0) * kk * ld;
+      auto v = masked_load(d, plane);
+      for (int64_t t = 0; t < kk; ++t) {
+        const int64_t off = (t / g.kw - g.ph) * g.W + (t % g.kw - g.pw);  // lane q reads row[q - off]
+        if (ok[t]) v = S::add(v, masked_load(rows + t * ld - off, ok[t]));
+      }
+      masked_store(d, plane, v);
+    }
+    return;
+  }
   if (g.sw == 1) {
     // Each input row gathers its kw shifted contributions in a register and is written
     // once (scatter_row per kj re-reads the row kw times, in short pieces).
@@ -337,7 +457,7 @@ void col2im(const Geometry& g, const T* col, T* dx_img, int64_t c0, int64_t c1) 
     constexpr int64_t L = S::lanes;
     for (int64_t ci = c0; ci < c1; ++ci)
       for (int64_t ki = 0; ki < g.kh; ++ki) {
-        const T* rows = col + ((ci - c0) * g.kh + ki) * g.kw * hw;  // row of kj at rows + kj*hw
+        const T* rows = col + ((ci - c0) * g.kh + ki) * g.kw * ld;  // row of kj at rows + kj*ld
         for (int64_t oh = 0; oh < g.Ho; ++oh) {
           const int64_t ih = oh * g.sh - g.ph + ki;
           if (ih < 0 || ih >= g.H) continue;
@@ -348,7 +468,7 @@ void col2im(const Geometry& g, const T* col, T* dx_img, int64_t c0, int64_t c1) 
             for (int64_t kj = 0; kj < g.kw; ++kj) {
               const int64_t off = kj - g.pw;  // output column ow feeds input column ow + off
               const int64_t a = std::clamp<int64_t>(off - iw0, 0, m), b = std::clamp<int64_t>(off + g.Wo - iw0, a, m);
-              if (a < b) v = S::add(v, masked_load(rows + kj * hw + oh * g.Wo + iw0 - off, lane_mask(a, b)));
+              if (a < b) v = S::add(v, masked_load(rows + kj * ld + oh * g.Wo + iw0 - off, lane_mask(a, b)));
             }
             masked_store(d + iw0, lane_mask(0, m), v);
           }
@@ -360,32 +480,47 @@ void col2im(const Geometry& g, const T* col, T* dx_img, int64_t c0, int64_t c1) 
   for (int64_t ci = c0; ci < c1; ++ci)
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj)
-        scatter_row(col + (((ci - c0) * g.kh + ki) * g.kw + kj) * hw, g, ci, ki, kj, dx_img);
+        scatter_row(col + (((ci - c0) * g.kh + ki) * g.kw + kj) * ld, g, ci, ki, kj, dx_img);
 }
 
 // Channels per block of the input gradient: the block's kh*kw*channels rows start on a
 // micro-tile boundary (so the pre-packed W^T can be sliced) and its column gradient is a
-// few hundred KB, so col2im reads it from L2 right after the GEMM wrote it.
+// few hundred KB, so col2im reads it from L2 right after the GEMM wrote it (cols: the
+// GEMM's column count, images x pixels).
 template <class T>
-void channel_blocks(const Geometry& g, int64_t& unit, int64_t& block) {
+void channel_blocks(const Geometry& g, int64_t cols, int64_t& unit, int64_t& block) {
   constexpr int64_t MR = gemm_detail::Tile<T>::MR;
   const int64_t kk = g.kh * g.kw;
   unit = MR / std::gcd(kk, MR);
-  const int64_t rows_target = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(g.out_hw(), 1));
+  const int64_t rows_target = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(cols, 1));
   block = unit * std::max<int64_t>(1, std::min(rows_target, int64_t{256}) / (unit * kk));
 }
 
-// Input gradient of channels [c0, c1) of one image, block by block (dx_img zeroed before).
+// Input gradient of channels [c0, c1) of images [n0, n1), block by block, the images'
+// column gradients side by side (dx zeroed before); col and bpk are the caller's buffers.
 template <class T>
-void input_grad_channels(const Geometry& g, const PrepackedA<T>& wtp, const T* gy_img, T* dx_img, int64_t c0,
-                         int64_t c1, int64_t block, Tensor<T, cpu>& col, gemm_detail::Scratch<T>& scratch) {
-  const int64_t kk = g.kh * g.kw, hw = g.out_hw();
-  const int64_t need = std::min(block, c1 - c0) * kk * hw;
+void input_grad_channels(const Geometry& g, const PrepackedA<T>& wtp, const T* gy, T* dx, int64_t n0, int64_t n1,
+                         int64_t c0, int64_t c1, int64_t block, Tensor<T, cpu>& col, Tensor<T, cpu>& bpk,
+                         gemm_detail::Scratch<T>& scratch) {
+  const int64_t kk = g.kh * g.kw, hw = g.out_hw(), cols = (n1 - n0) * hw, x_stride = g.C * g.in_hw();
+  const int64_t need = std::min(block, c1 - c0) * kk * cols;
   if (!col.defined() || col.numel() < need) col = Tensor<T, cpu>(Shape{need});
+  // With several channel blocks, B (gy) is packed once for all of them when it is small.
+  const int64_t packed_size = g.O * gemm_detail::round_up(cols, gemm_detail::Tile<T>::NR);
+  const T* packed = nullptr;
+  if (c1 - c0 > block && packed_size * static_cast<int64_t>(sizeof(T)) <= (int64_t{1} << 20)) {
+    if (!bpk.defined() || bpk.numel() < packed_size) bpk = Tensor<T, cpu>::empty(Shape{packed_size});
+    T* p = bpk.data();
+    const int64_t kcb = gemm_detail::k_block<T>(g.O);
+    for (int64_t k0 = 0; k0 < g.O; k0 += kcb)
+      pack_gy(g, gy, n0, int64_t{0}, hw, k0, std::min(kcb, g.O - k0), int64_t{0}, cols,
+              p + k0 * gemm_detail::round_up(cols, gemm_detail::Tile<T>::NR));
+    packed = p;
+  }
   for (int64_t b0 = c0; b0 < c1; b0 += block) {
     const int64_t b1 = std::min(c1, b0 + block);
-    input_grad_columns(g, wtp, gy_img, col.data(), b0 * kk, b1 * kk, 0, hw, scratch);
-    col2im(g, col.data(), dx_img, b0, b1);
+    input_grad_columns(g, wtp, gy, n0, n1, col.data(), cols, b0 * kk, b1 * kk, 0, hw, scratch, packed);
+    for (int64_t n = n0; n < n1; ++n) col2im(g, col.data() + (n - n0) * hw, cols, dx + n * x_stride, b0, b1);
   }
 }
 
@@ -395,40 +530,42 @@ void input_grad(const Geometry& g, const T* w, const T* gy, T* dx) {
   using namespace gemm_detail;
   constexpr int NR = Tile<T>::NR;
   const int64_t hw = g.out_hw(), ckk = g.ckk();
-  const int64_t x_stride = g.C * g.in_hw(), gy_stride = g.O * hw;
+  const int64_t x_stride = g.C * g.in_hw();
   std::fill(dx, dx + g.N * x_stride, T(0));
   if (g.N == 0 || ckk == 0 || hw == 0) return;
   const PrepackedA<T> wtp(w, 1, ckk, ckk, g.O);  // A = W^T: element (r, o) at w[o*ckk + r]
   int64_t unit, block;
-  channel_blocks<T>(g, unit, block);
   if (g.N >= num_threads()) {
-    parallel_chunks(g.N, [&](auto&& next) {
+    const int64_t group = images_per_gemm<T>(g);
+    channel_blocks<T>(g, group * hw, unit, block);
+    parallel_chunks((g.N + group - 1) / group, [&](auto&& next) {
       Scratch<T> scratch;
-      Tensor<T, cpu> col;
-      for (int64_t n; (n = next()) >= 0;)
-        input_grad_channels(g, wtp, gy + n * gy_stride, dx + n * x_stride, 0, g.C, block, col, scratch);
+      Tensor<T, cpu> col, bpk;
+      for (int64_t c; (c = next()) >= 0;)
+        input_grad_channels(g, wtp, gy, dx, c * group, std::min(g.N, (c + 1) * group), 0, g.C, block, col, bpk,
+                            scratch);
     });
     return;
   }
+  channel_blocks<T>(g, hw, unit, block);
   const int64_t units = (g.C + unit - 1) / unit;
   for (int64_t n = 0; n < g.N; ++n) {
     if (units >= num_threads()) {
       // Threads take disjoint channel ranges: their GEMM rows and col2im targets are disjoint.
       parallel_for(0, units, 1, [&](int64_t lo, int64_t hi) {
         Scratch<T> scratch;
-        Tensor<T, cpu> col;
-        input_grad_channels(g, wtp, gy + n * gy_stride, dx + n * x_stride, lo * unit, std::min(hi * unit, g.C), block,
-                            col, scratch);
+        Tensor<T, cpu> col, bpk;
+        input_grad_channels(g, wtp, gy, dx, n, n + 1, lo * unit, std::min(hi * unit, g.C), block, col, bpk, scratch);
       });
     } else {
       // Few channels: threads split the pixels of the whole column gradient, then the channels.
       Tensor<T, cpu> col(Shape{ckk * hw});
       parallel_aligned(hw, NR, [&](int64_t p0, int64_t p1) {
         Scratch<T> scratch;
-        input_grad_columns(g, wtp, gy + n * gy_stride, col.data(), 0, ckk, p0, p1, scratch);
+        input_grad_columns(g, wtp, gy, n, n + 1, col.data() + p0, hw, 0, ckk, p0, p1, scratch);
       });
       parallel_for(0, g.C, 1, [&](int64_t c0, int64_t c1) {
-        col2im(g, col.data() + c0 * g.kh * g.kw * hw, dx + n * x_stride, c0, c1);
+        col2im(g, col.data() + c0 * g.kh * g.kw * hw, hw, dx + n * x_stride, c0, c1);
       });
     }
   }
@@ -577,14 +714,16 @@ Tensor<T, cpu> conv2d(const Tensor<T, cpu>& x, const Tensor<T, cpu>& w, const Te
     const int64_t group = images_per_gemm<T>(g);
     parallel_chunks((g.N + group - 1) / group, [&](auto&& next) {
       Scratch<T> scratch;
+      Tensor<T, cpu> ybuf;
       for (int64_t c; (c = next()) >= 0;)
-        forward_images(g, wp, xp, yp, c * group, std::min(g.N, (c + 1) * group), 0, hw, scratch);
+        forward_images(g, wp, xp, yp, c * group, std::min(g.N, (c + 1) * group), 0, hw, scratch, ybuf);
     });
   } else {
     for (int64_t n = 0; n < g.N; ++n)
       parallel_aligned(hw, Tile<T>::NR, [&](int64_t p0, int64_t p1) {
         Scratch<T> scratch;
-        forward_images(g, wp, xp, yp, n, n + 1, p0, p1, scratch);
+        Tensor<T, cpu> ybuf;
+        forward_images(g, wp, xp, yp, n, n + 1, p0, p1, scratch, ybuf);
       });
   }
   add_bias(bias, g.N, g.O, hw, yp);
