@@ -226,7 +226,7 @@ TEST_CASE("conv shape errors name the op and the shapes") {
                        ShapeError);
 }
 
-// Small outputs (1, 4, 8, 16 pixels): several images share a GEMM and its micro-tiles.
+// Small outputs (1 to 49 pixels): several images share a GEMM and its micro-tiles.
 // Odd batches leave a short last group; stride 2 and 2x4 outputs take the packing path
 // without the window loads; 40 channels make the 3x3 product span two K blocks.
 TEST_CASE_TEMPLATE("conv on small outputs with odd batches matches naive loops", T, float, double) {
@@ -238,7 +238,10 @@ TEST_CASE_TEMPLATE("conv on small outputs with odd batches matches naive loops",
       {7, 5, 4, 4, 6, 3, 3, {2, 2, 1, 1}},    // 2x2 from stride 2
       {3, 6, 2, 4, 5, 3, 3, {1, 1, 1, 1}},    // 2x4: 8 pixels
       {7, 9, 4, 4, 11, 4, 4, {1, 1, 0, 0}},   // 1x1 output
-      {5, 4, 3, 3, 7, 3, 3, {1, 1, 1, 1}},    // 3x3: one image per GEMM
+      {5, 4, 3, 3, 7, 3, 3, {1, 1, 1, 1}},    // 3x3: 9 pixels, tiles straddle images
+      {7, 5, 6, 6, 8, 3, 3, {1, 1, 1, 1}},    // 6x6 and 7x7: the input gradient groups images
+      {5, 3, 7, 7, 9, 3, 3, {1, 1, 1, 1}},
+      {3, 4, 5, 5, 6, 3, 3, {1, 1, 1, 1}},    // 5x5: one image per forward GEMM
   };
   Rng gen(17);
   const double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;

@@ -237,22 +237,28 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
   const bool straddle = n1 - n0 > 1 && span % NR != 0;
 #if defined(__AVX512F__)
   // Window packing (below) loads L lanes of one image at a time: the lanes of a vector must
-  // be consecutive pixels of one image. Per vector of L pixels of the image, which lanes
-  // are inside the image for each kernel column (kw masks) and each kernel row (kh masks).
+  // be consecutive pixels of one image. The panels repeat with a period of lcm(span, NR)
+  // columns (one image: its span); per panel of a period, which lanes are inside the image
+  // for each kernel column (kw masks) and each kernel row (kh masks).
   constexpr int L = gemm_detail::Simd<T>::lanes;
-  const bool window = g.sw == 1 && g.sh == 1 && g.Wo == g.W && g.kw <= 16 && g.kh <= 16 &&
-                      (n1 - n0 == 1 || span % L == 0) && p0 % L == 0;
-  std::vector<std::uint32_t> masks;
+  const bool window = g.sw == 1 && g.sh == 1 && g.Wo == g.W && (n1 - n0 == 1 || span % L == 0) && p0 % L == 0;
+  const int64_t period = n1 - n0 == 1 ? span : std::lcm(span, int64_t{NR});
+  std::vector<std::uint64_t> masks;
   if (window) {
-    masks.assign(static_cast<std::size_t>((hw + L - 1) / L * (g.kw + g.kh)), 0);
-    for (int64_t t = 0; t < hw; ++t) {
-      std::uint32_t* m = masks.data() + (t / L) * (g.kw + g.kh);
-      const std::uint32_t bit = std::uint32_t{1} << (t % L);
-      const int64_t oh = t / g.Wo, ow = t % g.Wo;
+    masks.assign(static_cast<std::size_t>((period + NR - 1) / NR * (g.kw + g.kh)), 0);
+    const int64_t oh0 = p0 / g.Wo, ow0 = p0 % g.Wo;
+    for (int64_t t = 0, at = 0, oh = oh0, ow = ow0; t < period; ++t) {  // column t is pixel p0 + at = (oh, ow)
+      std::uint64_t* m = masks.data() + (t / NR) * (g.kw + g.kh);
+      const std::uint64_t bit = std::uint64_t{1} << (t % NR);
       for (int64_t q = 0; q < g.kw; ++q)
         if (ow + q - g.pw >= 0 && ow + q - g.pw < g.W) m[q] |= bit;
       for (int64_t q = 0; q < g.kh; ++q)
         if (oh + q - g.ph >= 0 && oh + q - g.ph < g.H) m[g.kw + q] |= bit;
+      if (++at == span) {
+        at = 0, oh = oh0, ow = ow0;
+      } else if (++ow == g.Wo) {
+        ow = 0, ++oh;
+      }
     }
   }
 #endif
@@ -277,22 +283,18 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
             using S = gemm_detail::Simd<T>;
             constexpr int V = NR / L;
             const T* base[V];
-            std::uint64_t ok_col[16] = {}, ok_row[16] = {};  // this panel's lanes, per kj and per ki
-            for (int v = 0; v < V; ++v) {
-              const int64_t c = j + v * L, a = std::clamp<int64_t>(n - v * L, 0, L);
-              base[v] = x;
-              if (a == 0) continue;
-              const int64_t p = p0 + c % span;
-              base[v] = x + (n0 + c / span) * x_stride + p + (-g.ph) * g.W + (-g.pw);
-              const std::uint32_t* m = masks.data() + (p / L) * (g.kw + g.kh);
-              const std::uint64_t live = lane_mask(0, a);
-              for (int64_t q = 0; q < g.kw; ++q) ok_col[q] |= (m[q] & live) << (v * L);
-              for (int64_t q = 0; q < g.kh; ++q) ok_row[q] |= (m[g.kw + q] & live) << (v * L);
+            int64_t img = n0 + j / span, at = j % span;  // vector v's image and pixel (- p0)
+            for (int v = 0; v < V; ++v, at += L) {
+              if (at == span) at = 0, ++img;  // a vector never straddles images (span % L == 0)
+              base[v] = v * L < n ? x + img * x_stride + p0 + at - g.ph * g.W - g.pw : x;
             }
+            const std::uint64_t* col_ok = masks.data() + (j % period) / NR * (g.kw + g.kh);
+            const std::uint64_t* row_ok = col_ok + g.kw;
+            const std::uint64_t live = n == NR ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
             int64_t ci = ci0, ki = ki0, kj = kj0;
             for (int64_t k = 0; k < kc; ++k) {
               const int64_t off = ci * g.H * g.W + ki * g.W + kj;
-              const std::uint64_t ok = ok_col[kj] & ok_row[ki];
+              const std::uint64_t ok = col_ok[kj] & row_ok[ki] & live;
               T* row = d + k * NR;
               for (int v = 0; v < V; ++v) {  // no access where the mask is 0
                 const unsigned m = static_cast<unsigned>(ok >> (v * L)) & lane_mask(0, L);
@@ -348,15 +350,20 @@ void forward_images(const Geometry& g, const PrepackedA<T>& wp, const T* x, T* y
 
 // Images per GEMM of the forward pass and the input gradient: enough for about 256
 // columns when the image is small (more made the packed block of B overflow L2 next to W
-// on 128-channel layers), when micro-tiles hold whole images (out_hw a multiple of NR) or
-// whole images fill them (NR a multiple of out_hw: 4x4 outputs, 2 images a tile for
-// float). Other sizes keep one image per GEMM. No more than a thread's share of the batch,
-// so small batches still use every thread; the grouping does not change the results.
+// on 128-channel layers). Grouping pays when micro-tiles hold whole images (out_hw a
+// multiple of NR) or when one image alone leaves them partly empty: fewer pixels than NR
+// (4x4 outputs: 2 images a float tile instead of 16 padding columns; 3x3: 3.5 images).
+// The input gradient also groups images whose last tile is more than 1/8 padding (6x6,
+// 7x7, 10x10); the forward pass does not, as its window packing (above) needs tiles that
+// start on vector boundaries of one image, and without it the grouped GEMM was slower.
+// No more than a thread's share of the batch, so small batches still use every thread.
+// The grouping does not change the results.
 template <class T>
-int64_t images_per_gemm(const Geometry& g) {
+int64_t images_per_gemm(const Geometry& g, bool input_grad) {
   constexpr int64_t NR = gemm_detail::Tile<T>::NR;
-  const int64_t hw = g.out_hw();
-  if (hw == 0 || (hw % NR != 0 && NR % hw != 0)) return 1;
+  const int64_t hw = g.out_hw(), padded = gemm_detail::round_up(hw, NR);
+  const bool group = hw > 0 && (hw % NR == 0 || 2 * hw <= NR || (input_grad && (padded - hw) * 8 > padded));
+  if (!group) return 1;
   const int64_t share = (g.N + num_threads() - 1) / num_threads();
   return std::clamp<int64_t>(std::min(256 / hw, share), 1, std::max<int64_t>(g.N, 1));
 }
@@ -414,7 +421,11 @@ void input_grad_columns(const Geometry& g, const PrepackedA<T>& wtp, const T* gy
       i1 - i0, cols, g.O, [&](int64_t i, int64_t, int64_t k0, int64_t kc, T*) { return wtp.at(i0, i, k0, kc); },
       [&](int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* buf) {
         if (packed) return packed + k0 * colsr + j0 * kc;
-        pack_gy(g, gy, n0, p0, span, k0, kc, j0, nc, buf);
+        if (j0 % span + nc <= span)  // all in one image: plain panels of gy[img]
+          pack_b(gy + (n0 + j0 / span) * g.O * g.out_hw() + k0 * g.out_hw() + p0 + j0 % span, g.out_hw(), int64_t{1},
+                 kc, nc, buf);
+        else
+          pack_gy(g, gy, n0, p0, span, k0, kc, j0, nc, buf);
         return static_cast<const T*>(buf);
       },
       out, ld, false, scratch);
@@ -536,7 +547,7 @@ void input_grad(const Geometry& g, const T* w, const T* gy, T* dx) {
   const PrepackedA<T> wtp(w, 1, ckk, ckk, g.O);  // A = W^T: element (r, o) at w[o*ckk + r]
   int64_t unit, block;
   if (g.N >= num_threads()) {
-    const int64_t group = images_per_gemm<T>(g);
+    const int64_t group = images_per_gemm<T>(g, true);
     channel_blocks<T>(g, group * hw, unit, block);
     parallel_chunks((g.N + group - 1) / group, [&](auto&& next) {
       Scratch<T> scratch;
@@ -711,7 +722,7 @@ Tensor<T, cpu> conv2d(const Tensor<T, cpu>& x, const Tensor<T, cpu>& w, const Te
   const T* xp = x.data();
   T* yp = y.data();
   if (g.N >= num_threads()) {
-    const int64_t group = images_per_gemm<T>(g);
+    const int64_t group = images_per_gemm<T>(g, false);
     parallel_chunks((g.N + group - 1) / group, [&](auto&& next) {
       Scratch<T> scratch;
       Tensor<T, cpu> ybuf;
