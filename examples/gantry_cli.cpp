@@ -59,6 +59,8 @@ const char* usage = R"(usage:
       --log-every N --sample-every N --checkpoint-every N --eval-every N
       --eval-samples N         generated samples per evaluation (default 2000)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
+                                         (class-conditional: row r shows class r mod K
+                                         unless --class K asks for one)
                 [--truncation T]         z truncated to [-T, T] (BigGAN's truncation trick)
                 [--standing-stats N]     batch norms use statistics averaged over N batches of
                                          50 fresh samples (BigGAN's standing statistics)
@@ -316,20 +318,23 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   if (n < 1) fail<UsageError>("--n must be >= 1");
   const std::string out = a.str("out", "samples.png");
   Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)));
+  const int64_t nrow = a.integer("nrow", static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
+  if (nrow < 1) fail<UsageError>("--nrow must be >= 1");
+  constexpr int K = Model::Pair::num_classes;
   std::vector<int64_t> labels;
   if (a.has("class")) {
-    constexpr int K = Model::Pair::num_classes;
     if (K == 0) fail<UsageError>("--class: this ", c.model, " model is unconditional");
     const int64_t k = a.integer("class", 0);
     if (k < 0 || k >= K) fail<UsageError>("--class must be in [0, ", K, "), found ", k);
     labels.assign(static_cast<std::size_t>(n), k);
+  } else if (K > 0) {
+    for (int64_t i = 0; i < n; ++i) labels.push_back((i / nrow) % K);  // row r shows class r mod K
   }
   const Tensor<float, cpu> s = train::generate(*model, n, rng, {.labels = labels, .truncation = truncation(a)});
   if (c.toy()) {
     Rng ref(12345);
     io::scatter_plot(out, data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref), s);
   } else {
-    const int64_t nrow = a.integer("nrow", static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
     io::save_grid(s, out, io::GridOptions{.nrow = nrow});
   }
   std::cout << "wrote " << n << " samples to " << out << '\n';

@@ -11,6 +11,7 @@
 #include "models/net_pair.hpp"
 #include "models/sagan.hpp"
 #include "models/standing_stats.hpp"
+#include "models/step_losses.hpp"
 #include "models/truncation.hpp"
 #include "models/wgan.hpp"
 #include "models/wgan_gp.hpp"

@@ -20,11 +20,9 @@
 #include "../nn/model.hpp"
 #include "../optim/ema.hpp"
 #include "../optim/params.hpp"
+#include "step_losses.hpp"
 
 namespace gantry::models {
-
-// Named losses of one step, e.g. {{"d_loss", 0.3}, {"gp", 0.01}} (the trainer's Metrics).
-using StepLosses = std::vector<std::pair<std::string, double>>;
 
 template <class Nets, template <class, class> class Opt, class T = float>
 class NetPair {
@@ -165,12 +163,5 @@ struct PairedModel {
     nets.checkpoint_parts(f);
   }
 };
-
-// True when every loss of a step is a finite number.
-inline bool all_finite(const StepLosses& losses) {
-  for (const auto& [k, v] : losses)
-    if (!std::isfinite(v)) return false;
-  return true;
-}
 
 }  // namespace gantry::models

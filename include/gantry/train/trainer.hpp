@@ -34,6 +34,7 @@
 #include "../io/jsonl_log.hpp"
 #include "../io/plot.hpp"
 #include "../models/hyper.hpp"
+#include "../models/step_losses.hpp"
 #include "checkpoint.hpp"
 #include "progress.hpp"
 
@@ -86,6 +87,7 @@ class Trainer {
     check(opt_.steps >= 1, "Trainer: steps must be >= 1, found ", opt_.steps);
     check(opt_.accumulate >= 1, "Trainer: accumulate must be >= 1, found ", opt_.accumulate);
     check(opt_.log_every >= 1, "Trainer: log_every must be >= 1, found ", opt_.log_every);
+    if (!opt_.resume) refuse_used_dir();  // early, before a caller spends time on anything else
   }
 
   // Extra numbers every eval_every steps and at the end (e.g. FD), logged and shown.
@@ -117,9 +119,7 @@ class Trainer {
       last_good_ = st.step;
       resume_step = st.step;
     } else {
-      for (const std::string& p : {checkpoint_path(), log_path()})
-        check(!fs::exists(p), "Trainer: ", opt_.out_dir, " already holds a run (", p,
-              " exists); resume it or choose another output directory");
+      refuse_used_dir();
     }
     io::JsonlLog log(log_path(), io::JsonlOptions{.truncate = !opt_.resume, .resume_step = resume_step});
 
@@ -183,6 +183,11 @@ class Trainer {
   }
 
  private:
+  void refuse_used_dir() const {
+    for (const std::string& p : {checkpoint_path(), log_path()})
+      check(!std::filesystem::exists(p), "Trainer: ", opt_.out_dir, " already holds a run (", p,
+            " exists); resume it or choose another output directory");
+  }
   static constexpr int num_classes = Model::Pair::num_classes;
 
   std::string path(const std::string& name) const { return (std::filesystem::path(opt_.out_dir) / name).string(); }
