@@ -13,6 +13,7 @@
 #include "gantry/models/wgan_nets.hpp"
 #include "gantry/train/evaluate.hpp"
 #include "gantry/train/trainer.hpp"
+#include "learning_support.hpp"
 
 using namespace gantry;
 namespace fs = std::filesystem;
@@ -24,13 +25,8 @@ TEST_CASE("WGAN-GP on Fashion-MNIST: FD falls below a quarter of the untrained g
   }
   const char* env_steps = std::getenv("GANTRY_LEARNING_STEPS");
   const int64_t steps = env_steps ? std::atoll(env_steps) : 500;
-  const char* cache = std::getenv("GANTRY_CACHE");
-  const fs::path clf = cache ? fs::path(cache) / train::fashion_classifier_file
-                             : fs::temp_directory_path() / "gantry_test_cache" / train::fashion_classifier_file;
-  train::FashionClassifierOptions copt;
-  copt.epochs = 1;
-  auto features = train::load_or_train_fashion_classifier(clf.string(), false, copt);
-  MESSAGE("classifier ", clf.string(), ": test accuracy ", features.test_accuracy());
+  auto features = test::learning_test_classifier();
+  MESSAGE("classifier ", features.path(), ": test accuracy ", features.test_accuracy());
 
   const auto real = train::real_features(features, train::fashion_mnist_images("test", 28));
 
