@@ -108,25 +108,6 @@ double sum_abs_state(const io::TensorFile& f) {
 // |a - e| / |e| for a scalar loss a and its reference e.
 double scalar_rel(const Var<float>& a, double e) { return std::abs(a.item() - e) / std::abs(e); }
 
-// check_close, and the worst relative error over everything compared: `error` for tensors
-// compared elementwise, `floored` for those compared at an absolute scale (min_scale > 0).
-struct Worst {
-  double error = 0, floored = 0;
-  std::string where, floored_where;
-  void check(const io::TensorFile& f, const std::string& key, const Tensor<float, cpu>& actual,
-             const std::string& label, double min_scale = 0) {
-    part_fixture::check_close(f, key, actual, 1e-4, label, min_scale);
-    if (!f.contains(key) || !actual.defined()) return;
-    const auto expected = f.get<float>(key);
-    if (expected.shape() != actual.shape()) return;
-    const auto c = part_fixture::compare(actual.to_vector(), expected.to_vector(), expected.shape(), min_scale);
-    double& worst = min_scale > 0 ? floored : error;
-    if (c.worst > worst) {
-      worst = c.worst;
-      (min_scale > 0 ? floored_where : where) = key;
-    }
-  }
-};
 
 double max_abs(const Tensor<float, cpu>& t) {
   double m = 0;
@@ -170,7 +151,7 @@ void check_step(const std::string& name) {
   Collect gc, dc;
   g.visit(gc, "");
   d.visit(dc, "");
-  Worst worst;
+  part_fixture::WorstError worst;
   int grads = 0, buffers = 0;
   const Step s = run_step(g, d, in, [&](const Step& st) {
     worst.check(f, "fake_sum", sum(st.fake).value().reshape({1}), "sum of the D step's fakes");

@@ -110,30 +110,13 @@ double min_scale_for(const std::string& name) {
   return before_bn ? 1e-3 : 0.0;
 }
 
-// check_close, and the worst relative error over everything compared (printed at the end).
-struct Worst {
-  double error = 0;
-  std::string where;
-  void check(const io::TensorFile& f, const std::string& key, const Tensor<float, cpu>& actual,
-             const std::string& label, double min_scale = 0) {
-    part_fixture::check_close(f, key, actual, 1e-4, label, min_scale);
-    if (!f.contains(key) || !actual.defined()) return;
-    const auto expected = f.get<float>(key);
-    if (expected.shape() != actual.shape()) return;
-    const auto c = part_fixture::compare(actual.to_vector(), expected.to_vector(), expected.shape(), min_scale);
-    if (c.worst > error) {
-      error = c.worst;
-      where = key;
-    }
-  }
-};
 
 }  // namespace
 
 TEST_CASE("sagan: one D step and one G step match PyTorch (losses, every gradient, buffers)") {
   const auto f = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/sagan_step.safetensors");
   Small m(models::sagan_hyper(), 1);
-  Worst worst;
+  part_fixture::WorstError worst;
   auto& G = m.nets.G;
   auto& D = m.nets.D;
   set_initial(G, "G.");
