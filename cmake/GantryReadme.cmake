@@ -1,25 +1,35 @@
-# Keeps README.md honest:
+# Keeps README.md and the documentation's programs honest:
 #  - readme_example: the first ```cpp block of README.md, compiled and run;
+#  - doc_new_gan: the program of docs/new_gan.md, compiled and run for 20 steps
+#    (a fresh run directory each time, since a used one is refused);
 #  - readme_matches_ci: README.md shows the exact command that .ci/run runs.
-set(_gantry_readme "${PROJECT_SOURCE_DIR}/README.md")
-set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_gantry_readme}")
+# gantry_doc_example(NAME FILE [ARGS...]): the first ```cpp block of FILE (a page of the
+# documentation), compiled as NAME and run with ARGS as the test NAME.
+function(gantry_doc_example name file)
+  set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+  file(READ "${file}" text)
+  string(FIND "${text}" "```cpp\n" begin)
+  if(begin EQUAL -1)
+    message(FATAL_ERROR "${file} has no ```cpp example block")
+  endif()
+  math(EXPR begin "${begin} + 7")
+  string(SUBSTRING "${text}" ${begin} -1 rest)
+  string(FIND "${rest}" "```" end)
+  string(SUBSTRING "${rest}" 0 ${end} example)
+  file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${file}")
+  # Rewritten only when it changes, so that an unrelated edit of the page rebuilds nothing.
+  file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/readme/${name}.cpp"
+       CONTENT "// Generated from ${rel} by cmake/GantryReadme.cmake.\n${example}" @ONLY)
+  add_executable(${name} "${PROJECT_BINARY_DIR}/readme/${name}.cpp")
+  target_link_libraries(${name} PRIVATE gantry::gantry gantry_dev_flags)
+  add_test(NAME ${name} COMMAND ${name} ${ARGN})
+endfunction()
 
-file(READ "${_gantry_readme}" _gantry_readme_text)
-string(FIND "${_gantry_readme_text}" "```cpp\n" _gantry_begin)
-if(_gantry_begin EQUAL -1)
-  message(FATAL_ERROR "README.md has no ```cpp example block")
-endif()
-math(EXPR _gantry_begin "${_gantry_begin} + 7")
-string(SUBSTRING "${_gantry_readme_text}" ${_gantry_begin} -1 _gantry_rest)
-string(FIND "${_gantry_rest}" "```" _gantry_end)
-string(SUBSTRING "${_gantry_rest}" 0 ${_gantry_end} _gantry_example)
-# Rewritten only when it changes, so that an unrelated README edit rebuilds nothing.
-file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/readme/readme_example.cpp"
-     CONTENT "// Generated from README.md by cmake/GantryReadme.cmake.\n${_gantry_example}" @ONLY)
-
-add_executable(readme_example "${PROJECT_BINARY_DIR}/readme/readme_example.cpp")
-target_link_libraries(readme_example PRIVATE gantry::gantry gantry_dev_flags)
-add_test(NAME readme_example COMMAND readme_example)
+gantry_doc_example(readme_example "${PROJECT_SOURCE_DIR}/README.md")
 
 find_program(GANTRY_BASH bash REQUIRED)
+gantry_doc_example(doc_new_gan "${PROJECT_SOURCE_DIR}/docs/new_gan.md" 20 "${PROJECT_BINARY_DIR}/readme/new_gan_run")
+add_test(NAME doc_new_gan_fresh_dir COMMAND ${CMAKE_COMMAND} -E rm -rf "${PROJECT_BINARY_DIR}/readme/new_gan_run")
+set_tests_properties(doc_new_gan_fresh_dir PROPERTIES FIXTURES_SETUP new_gan_dir)
+set_tests_properties(doc_new_gan PROPERTIES FIXTURES_REQUIRED new_gan_dir)
 add_test(NAME readme_matches_ci COMMAND "${GANTRY_BASH}" "${PROJECT_SOURCE_DIR}/.ci/run" --check)

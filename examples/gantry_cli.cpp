@@ -1,6 +1,6 @@
 // The `gantry` command line (built as build/<preset>/examples/gantry):
 //
-//   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep
+//   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|dcgan|lsgan
 //                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
 //                 [--standing-stats N]
@@ -27,6 +27,7 @@
 #include "gantry/train/fashion_classifier.hpp"
 #include "gantry/models/biggan.hpp"
 #include "gantry/models/biggan_deep.hpp"
+#include "gantry/models/dcgan.hpp"
 #include "gantry/models/sagan.hpp"
 #include "gantry/models/standing_stats.hpp"
 #include "gantry/models/wgan.hpp"
@@ -41,16 +42,17 @@ namespace json = gantry::io::json;
 namespace {
 
 const char* usage = R"(usage:
-  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep
+  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|dcgan|lsgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
       --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
                                data; dcgan is 32x32, for wgan). sagan, biggan and biggan-deep
                                are class-conditional, 32x32 (Fashion-MNIST zero-padded), with
-                               their own nets
+                               their own nets; dcgan and lsgan use the dcgan nets (32x32)
       --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
                                sagan, biggan: Ch 16, 32 or 64 (default, the papers');
-                               biggan-deep: Ch 16 or 32 (default)
+                               biggan-deep: Ch 16 or 32 (default);
+                               dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
       --seed S                 default 0
       --threads T              default: all cores
       --set name=value         override a hyper-parameter (repeatable), e.g. --set lr=1e-4
@@ -142,6 +144,8 @@ using PaddedFashion = Image<1, 32, 32>;
 
 // Class-conditional hinge-loss models: the paper's nets at width Ch, Fashion-MNIST padded to 32.
 bool hinge_model(const std::string& name) { return name == "sagan" || name == "biggan" || name == "biggan-deep"; }
+// Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
+bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
 
 template <class F>
 void with_model(const RunConfig& c, F&& f) {
@@ -149,8 +153,18 @@ void with_model(const RunConfig& c, F&& f) {
     fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
                      " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
                      "--net toy --dim 128|512 for the 2-D data; sagan and biggan --dim 16|32|64 and "
-                     "biggan-deep --dim 16|32 for fashion-mnist)");
+                     "biggan-deep --dim 16|32 for fashion-mnist; dcgan and lsgan --dim 32|64 for fashion-mnist)");
   };
+  if (dcgan_model(c.model)) {
+    if (c.toy() || c.net != "dcgan") bad();
+    const bool ls = c.model == "lsgan";
+    if (c.dim == 32)
+      return ls ? f(std::type_identity<models::lsgan<PaddedFashion, 100, 32, 32>>{})
+                : f(std::type_identity<models::dcgan<PaddedFashion, 100, 32, 32>>{});
+    if (c.dim == 64)
+      return ls ? f(std::type_identity<models::lsgan<PaddedFashion>>{}) : f(std::type_identity<models::dcgan<PaddedFashion>>{});
+    bad();
+  }
   if (hinge_model(c.model)) {
     if (c.toy() || c.net != c.model) bad();
     if (c.model == "sagan") {
@@ -185,7 +199,7 @@ void with_model(const RunConfig& c, F&& f) {
     if (c.net == "dcgan") return f(std::type_identity<models::Wgan<models::wgan_dcgan<PaddedFashion>>>{});
     if (pick.template operator()<models::Wgan>()) return;
   } else {
-    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp, wgan, sagan, biggan or biggan-deep)");
+    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, dcgan or lsgan)");
   }
   bad();
 }
@@ -382,7 +396,7 @@ int run(int argc, char** argv) {
     c.model = a.required("model");
     c.data = a.required("data");
     if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
-    c.net = a.str("net", hinge_model(c.model) ? c.model : c.toy() ? "toy" : "resnet");
+    c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
     c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" ? 32 : 64);
     a.required("steps");
     a.required("out");

@@ -10,87 +10,29 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 
-#include "gantry/data/fashion_mnist.hpp"
 #include "gantry/models/biggan.hpp"
 #include "gantry/models/biggan_deep.hpp"
 #include "gantry/models/sagan.hpp"
-#include "gantry/train/evaluate.hpp"
-#include "gantry/train/fashion_classifier.hpp"
-#include "gantry/train/trainer.hpp"
 #include "learning_support.hpp"
 
 using namespace gantry;
-namespace fs = std::filesystem;
 
 namespace {
 
-double metric(const train::Metrics& m, const std::string& key) {
-  for (const auto& [k, v] : m)
-    if (k == key) return v;
-  FAIL("no metric ", key);
-  return 0;
-}
-
-int64_t env_int(const char* name, int64_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::atoll(v) : fallback;
-}
-
-struct Expect {
-  int64_t steps;
-  double fd_ratio;           // FD after < ratio * FD untrained
-  double class_consistency = 0;  // after, at least (0.1 is chance)
-};
-
-template <class Model>
-void learns(const std::string& name, models::HingeGanHyper h, Expect e) {
-  if (!fs::exists(data::fashion_mnist_default_dir)) {
-    MESSAGE("skipped: ", data::fashion_mnist_default_dir, " is absent (scripts/setup installs it)");
-    return;
-  }
-  const int64_t steps = env_int("GANTRY_LEARNING_STEPS", e.steps);
+// GANTRY_LEARNING_LR_SCALE multiplies both learning rates (for calibrating).
+models::HingeGanHyper scaled(models::HingeGanHyper h) {
   if (const char* scale = std::getenv("GANTRY_LEARNING_LR_SCALE")) {
     h.g_lr *= std::atof(scale);
     h.d_lr *= std::atof(scale);
   }
-  auto features = test::learning_test_classifier();
-  const auto real = train::real_features(features, train::fashion_mnist_images("test", 32));
+  return h;
+}
 
-  Model model(h, train::derive_seed(3, train::init_stream));
-  data::LoaderOptions lo;
-  lo.batch_size = h.batch_size;
-  lo.pad_to = 32;
-  data::Loader loader(data::fashion_mnist("train"), lo, Rng(train::derive_seed(3, train::data_stream)));
-
-  const train::ImageMetricOptions mo{.samples = 2000, .kid_subset = 1000, .kid_subsets = 20, .pr_samples = 2000, .seed = 5};
-  const auto before = train::image_metrics(model, features, real, mo);
-  const fs::path dir = fs::temp_directory_path() / ("gantry_test_learning_" + name);
-  fs::remove_all(dir);
-  train::TrainerOptions o;
-  o.steps = steps;
-  o.out_dir = dir.string();
-  o.seed = 3;
-  o.show_progress = false;
-  o.eval_every = env_int("GANTRY_LEARNING_EVAL_EVERY", 0);
-  train::Trainer trainer(model, loader, o);
-  if (o.eval_every > 0)
-    trainer.evaluate = [&](Model& m, int64_t step) {
-      auto r = train::image_metrics(m, features, real, mo);
-      MESSAGE(name, " step ", step, ": FD ", metric(r, "fd"), ", class consistency ", metric(r, "class_consistency"));
-      return r;
-    };
-  const auto r = trainer.run();
-  const auto after = train::image_metrics(model, features, real, mo);
-  MESSAGE(name, ": FD untrained ", metric(before, "fd"), ", after ", steps, " steps ", metric(after, "fd"), " (",
-          r.seconds, " s); KID ", metric(before, "kid"), " -> ", metric(after, "kid"), "; class consistency ",
-          metric(before, "class_consistency"), " -> ", metric(after, "class_consistency"));
-  CHECK(metric(after, "fd") < e.fd_ratio * metric(before, "fd"));
-  if (e.class_consistency > 0) CHECK(metric(after, "class_consistency") >= e.class_consistency);
-  CHECK(fs::exists(dir / "samples.png"));
-  fs::remove_all(dir);
+template <class Model>
+void learns(const std::string& name, const models::HingeGanHyper& h, test::Expect e) {
+  test::learns_fashion<Model>(name, scaled(h), e);
 }
 
 }  // namespace

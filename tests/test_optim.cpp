@@ -7,6 +7,7 @@
 #include <gantry/autograd.hpp>
 #include <gantry/io/safetensors.hpp>
 #include <gantry/nn.hpp>
+#include <gantry/losses/weight_clipping.hpp>
 #include <gantry/optim.hpp>
 #include <map>
 #include <string>

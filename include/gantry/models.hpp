@@ -1,11 +1,13 @@
 #pragma once
-// gantry/models: the papers as nets + hyper-parameters + step policies. WGAN and WGAN-GP
-// (trained, docs/models/wgan_gp.md); SAGAN, BigGAN and BigGAN-deep (aliases, the shared hinge
-// step policy, PyTorch / official-code parity; docs/models/).
+// gantry/models: the papers as nets + hyper-parameters + paper policies of the one step
+// template models::Gan (gan.hpp; docs/new_gan.md): WGAN and WGAN-GP, SAGAN, BigGAN and
+// BigGAN-deep (docs/models/), DCGAN and LSGAN.
 #include "models/biggan.hpp"
 #include "models/biggan_deep.hpp"
 #include "models/biggan_deep_official.hpp"
 #include "models/biggan_official.hpp"
+#include "models/dcgan.hpp"
+#include "models/gan.hpp"
 #include "models/hinge_gan.hpp"
 #include "models/hyper.hpp"
 #include "models/net_pair.hpp"

@@ -63,6 +63,13 @@ struct GradientPenalty {
     const auto alpha = draw_alpha<T, D>(real.shape(), gen);
     return at(critic, interpolate(real.value(), fake.value(), alpha));
   }
+
+  // As a regulariser policy (regulariser.hpp): added to the critic's loss, logged as "gp".
+  static constexpr const char* log_name = "gp";
+  template <class Critic, class T, class D>
+  Var<T, D> d_penalty(Critic&& critic, const Var<T, D>& real, const Var<T, D>& fake, Rng& gen) const {
+    return (*this)(critic, real, fake, gen);
+  }
 };
 
 }  // namespace gantry

@@ -5,16 +5,13 @@
 // 100 for the first 25 generator steps and every 500th, so the critic starts near optimal.
 // The nets are wgan_dcgan<...> (wgan_nets.hpp) by default in the programs; any pair works.
 #include <cstdint>
-#include <span>
-#include <string>
-#include <vector>
+#include <tuple>
 
-#include "../data/loader.hpp"
 #include "../losses/wasserstein.hpp"
-#include "../optim/clip.hpp"
+#include "../losses/weight_clipping.hpp"
 #include "../optim/rmsprop.hpp"
+#include "gan.hpp"
 #include "hyper.hpp"
-#include "net_pair.hpp"
 
 namespace gantry::models {
 
@@ -39,51 +36,16 @@ struct WganHyper {
   }
 };
 
-template <class Nets, class T = float>
-class Wgan : public PairedModel<Nets, RMSprop, T> {
- public:
-  using Hyper = WganHyper;
-  using typename PairedModel<Nets, RMSprop, T>::Pair;
-  using PairedModel<Nets, RMSprop, T>::nets;
+// The paper as a policy of the step template (gan.hpp).
+struct WganPaper {
   static constexpr const char* name = "wgan";
+  using Hyper = WganHyper;
+  using Loss = Wasserstein;
+  template <class T, class D>
+  using Optimizer = RMSprop<T, D>;
+  static constexpr InitScheme init = InitScheme::normal_002;
+  static constexpr bool zero_biases = false;
 
-  Wgan(Hyper h, std::uint64_t seed)
-      : PairedModel<Nets, RMSprop, T>(seed, InitScheme::normal_002, false, rmsprop(checked(h)), rmsprop(h)), hyper_(h) {}
-
-  const Hyper& hyper() const { return hyper_; }
-  int64_t batch_size() const { return hyper_.batch_size; }
-  // main.py: Diters = 100 if gen_iterations < 25 or gen_iterations % 500 == 0 else 5.
-  int64_t d_steps(int64_t g_step) const {
-    const bool warm = g_step < hyper_.warmup_steps || (hyper_.warmup_every > 0 && g_step % hyper_.warmup_every == 0);
-    return warm ? hyper_.warmup_critic : hyper_.n_critic;
-  }
-  void set_step(int64_t /*g_step*/) {}
-
-  StepLosses d_step(std::span<const data::Batch> real, Rng& rng) {
-    clip_parameters<T, cpu>(nets.D, hyper_.clip);
-    nets.opt_D.zero_grad();
-    const T scale = T(1) / static_cast<T>(real.size());
-    double loss = 0;
-    for (const data::Batch& b : real) {
-      const Var<T, cpu> x(cast<T>(b.images));
-      const Var<T, cpu> fake = nets.detached_fakes(b.size(), b.labels, rng);
-      const Var<T, cpu> w =
-          Wasserstein::d_loss(nets.D.forward(x, b.labels, true), nets.D.forward(fake, b.labels, true));
-      mul_scalar(w, scale).backward();
-      loss += w.item() * scale;
-    }
-    nets.opt_D.step();
-    return {{"d_loss", loss}, {"wasserstein", -loss}};
-  }
-
-  StepLosses g_step(int accumulate, Rng& rng) {
-    const double loss = nets.generator_backward(hyper_.batch_size, accumulate, rng,
-                                                [](const Var<T, cpu>& d) { return Wasserstein::g_loss(d); });
-    nets.opt_G.step();
-    return {{"g_loss", loss}};
-  }
-
- private:
   static Hyper checked(const Hyper& h) {
     check(h.batch_size > 0, "wgan: batch_size must be > 0, found ", h.batch_size);
     check(h.clip > 0, "wgan: clip must be > 0, found ", h.clip);
@@ -91,9 +53,18 @@ class Wgan : public PairedModel<Nets, RMSprop, T> {
           " and ", h.warmup_critic);
     return h;
   }
-  static RMSpropOptions rmsprop(const Hyper& h) { return {.lr = h.lr}; }
-
-  Hyper hyper_;
+  static GanSettings settings(const Hyper& h) { return {.batch_size = h.batch_size, .g_batch_size = h.batch_size}; }
+  // main.py: Diters = 100 if gen_iterations < 25 or gen_iterations % 500 == 0 else 5.
+  static int64_t d_steps(const Hyper& h, int64_t g_step) {
+    const bool warm = g_step < h.warmup_steps || (h.warmup_every > 0 && g_step % h.warmup_every == 0);
+    return warm ? h.warmup_critic : h.n_critic;
+  }
+  static RMSpropOptions g_optimizer(const Hyper& h) { return {.lr = h.lr}; }
+  static RMSpropOptions d_optimizer(const Hyper& h) { return {.lr = h.lr}; }
+  static std::tuple<WeightClipping> regularisers(const Hyper& h) { return {WeightClipping{h.clip}}; }
 };
+
+template <class Nets, class T = float>
+using Wgan = Gan<Nets, WganPaper, T>;
 
 }  // namespace gantry::models

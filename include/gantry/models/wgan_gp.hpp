@@ -12,17 +12,15 @@
 // gan_toy.py's: batch 256, lr 1e-4, Adam(0.5, 0.9), lambda 0.1, no decay.
 #include <cstdint>
 #include <span>
-#include <string>
-#include <vector>
+#include <tuple>
+#include <utility>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "../data/loader.hpp"
 #include "../losses/gradient_penalty.hpp"
 #include "../losses/wasserstein.hpp"
 #include "../optim/adam.hpp"
 #include "../optim/schedule.hpp"
+#include "gan.hpp"
 #include "hyper.hpp"
-#include "net_pair.hpp"
 
 namespace gantry::models {
 
@@ -58,59 +56,16 @@ struct WganGpHyper {
   }
 };
 
-template <class Nets, class T = float>
-class WganGp : public PairedModel<Nets, Adam, T> {
- public:
-  using Hyper = WganGpHyper;
-  using typename PairedModel<Nets, Adam, T>::Pair;
-  using PairedModel<Nets, Adam, T>::nets;
+// The paper as a policy of the step template (gan.hpp).
+struct WganGpPaper {
   static constexpr const char* name = "wgan-gp";
+  using Hyper = WganGpHyper;
+  using Loss = Wasserstein;
+  template <class T, class D>
+  using Optimizer = Adam<T, D>;
+  static constexpr InitScheme init = InitScheme::pytorch_default;
+  static constexpr bool zero_biases = false;
 
-  WganGp(Hyper h, std::uint64_t seed)
-      : PairedModel<Nets, Adam, T>(seed, InitScheme::pytorch_default, false, adam(checked(h)), adam(h)), hyper_(h) {}
-
-  const Hyper& hyper() const { return hyper_; }
-  int64_t batch_size() const { return hyper_.batch_size; }
-  int64_t d_steps(int64_t /*g_step*/) const { return hyper_.n_critic; }
-
-  // The learning rate of G step `g_step` (0-based) and of the critic steps before it.
-  void set_step(int64_t g_step) {
-    const double lr = hyper_.decay_steps > 0 ? LinearDecayLR(hyper_.lr, hyper_.decay_steps)(g_step) : hyper_.lr;
-    nets.set_lr(lr, lr);
-  }
-
-  // One critic update from one or more real micro-batches (gradient accumulation: each
-  // micro-batch's loss is divided by their number).
-  StepLosses d_step(std::span<const data::Batch> real, Rng& rng) {
-    nets.opt_D.zero_grad();
-    const T scale = T(1) / static_cast<T>(real.size());
-    double loss = 0, wdist = 0, gp = 0;
-    for (const data::Batch& b : real) {
-      const Var<T, cpu> x(cast<T>(b.images));
-      const Var<T, cpu> fake = nets.detached_fakes(b.size(), b.labels, rng);
-      const Var<T, cpu> d_real = nets.D.forward(x, b.labels, true);
-      const Var<T, cpu> d_fake = nets.D.forward(fake, b.labels, true);
-      const Var<T, cpu> w = Wasserstein::d_loss(d_real, d_fake);
-      const auto critic = [&](const Var<T, cpu>& v) { return nets.D.forward(v, b.labels, true); };
-      const Var<T, cpu> penalty = GradientPenalty{hyper_.lambda}(critic, x, fake, rng);
-      const Var<T, cpu> total = add(w, penalty);
-      mul_scalar(total, scale).backward();
-      loss += total.item() * scale;
-      wdist -= w.item() * scale;  // the critic's estimate E[D(real)] - E[D(fake)]
-      gp += penalty.item() * scale;
-    }
-    nets.opt_D.step();
-    return {{"d_loss", loss}, {"wasserstein", wdist}, {"gp", gp}};
-  }
-
-  StepLosses g_step(int accumulate, Rng& rng) {
-    const double loss = nets.generator_backward(hyper_.g_batch_size, accumulate, rng,
-                                                [](const Var<T, cpu>& d) { return Wasserstein::g_loss(d); });
-    nets.opt_G.step();
-    return {{"g_loss", loss}};
-  }
-
- private:
   static Hyper checked(const Hyper& h) {
     check(h.batch_size > 0 && h.g_batch_size > 0, "wgan-gp: batch sizes must be > 0, found ", h.batch_size, " and ",
           h.g_batch_size);
@@ -119,9 +74,19 @@ class WganGp : public PairedModel<Nets, Adam, T> {
     check(h.decay_steps >= 0, "wgan-gp: decay_steps must be >= 0, found ", h.decay_steps);
     return h;
   }
-  static AdamOptions adam(const Hyper& h) { return {.lr = h.lr, .beta1 = h.beta1, .beta2 = h.beta2}; }
-
-  Hyper hyper_;
+  static GanSettings settings(const Hyper& h) { return {.batch_size = h.batch_size, .g_batch_size = h.g_batch_size}; }
+  static int64_t d_steps(const Hyper& h, int64_t /*g_step*/) { return h.n_critic; }
+  // lr * max(0, 1 - step / decay_steps) for both nets, or constant.
+  static std::pair<double, double> learning_rates(const Hyper& h, int64_t g_step) {
+    const double lr = h.decay_steps > 0 ? LinearDecayLR(h.lr, h.decay_steps)(g_step) : h.lr;
+    return {lr, lr};
+  }
+  static AdamOptions g_optimizer(const Hyper& h) { return {.lr = h.lr, .beta1 = h.beta1, .beta2 = h.beta2}; }
+  static AdamOptions d_optimizer(const Hyper& h) { return g_optimizer(h); }
+  static std::tuple<GradientPenalty> regularisers(const Hyper& h) { return {GradientPenalty{h.lambda}}; }
 };
+
+template <class Nets, class T = float>
+using WganGp = Gan<Nets, WganGpPaper, T>;
 
 }  // namespace gantry::models

@@ -77,6 +77,8 @@ struct Generator<Latent<N>, Rest...> {
 
   template <class T, class D>
   struct module {
+    using value_type = T;
+    using device_type = D;
     std::conditional_t<(specs.shared > 0),
                        typename Embedding<(specs.classes > 0 ? specs.classes : 1),
                                           (specs.shared > 0 ? specs.shared : 1)>::template module<Vector<N>, T, D>,
@@ -210,6 +212,8 @@ struct Discriminator {
 
   template <class T, class D>
   struct module {
+    using value_type = T;
+    using device_type = D;
     typename Body::template module<Input, T, D> body;
     explicit module(Init& init) : body(init) {}
 

@@ -1,0 +1,231 @@
+#pragma once
+// The one training step every paper shares, `Gan<Nets, Paper>`: what differs between papers
+// is a policy, not a loop. `Nets` has the G and D aliases; `Paper` (the GanPaper concept
+// below) names the adversarial loss, the regularisers, the optimiser and its settings, the
+// init scheme, the schedule of discriminator steps and learning rates, and whether real and
+// fake go through D in one pass. WGAN, WGAN-GP, SAGAN, BigGAN, BigGAN-deep, DCGAN and LSGAN
+// are such papers (wgan.hpp, wgan_gp.hpp, hinge_gan.hpp, dcgan.hpp).
+//
+// A discriminator step, for each real micro-batch (gradient accumulation: each loss / K):
+//   regularisers' before_d_step(D)             (weight clipping)
+//   y_fake ~ U(classes) (none for an unconditional G), fake = G(z, y_fake) off the tape
+//   D(real, y), D(fake, y_fake)                 one concatenated pass or two
+//   loss = Loss::d_loss + regularisers' d_penalty(D, real, fake)      (gradient penalty)
+//   backward(loss / K); then one optimiser step.
+// A generator step: K micro-batches of Loss::g_loss(D(G(z, y), y)) / K with D frozen,
+// regularisers' after_g_backward(G) (orthogonal regularisation), the optimiser step, EMA.
+//
+// Logged: d_loss (with penalties), d_real and d_fake (mean D outputs), the loss's own
+// estimate (Wasserstein: "wasserstein" = -its d_loss), each penalty by its log_name, g_loss.
+#include <concepts>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "../autograd/ops/elementwise.hpp"
+#include "../autograd/ops/layout.hpp"
+#include "../autograd/ops/reduce.hpp"
+#include "../data/loader.hpp"
+#include "../losses/adversarial.hpp"
+#include "../losses/regulariser.hpp"
+#include "hyper.hpp"
+#include "net_pair.hpp"
+
+namespace gantry::models {
+
+// How a discriminator step shows D the real and the fake batch: in one forward pass of their
+// concatenation (BigGAN-PyTorch's G_D: spectral norm's power iteration and batch statistics
+// run once) or in two.
+enum class DPass { separate, concatenated };
+
+// The per-paper numbers the loop reads from the hyper-parameters.
+struct GanSettings {
+  int64_t batch_size = 64;    // per D micro-batch (the data loader's batch)
+  int64_t g_batch_size = 64;  // per G micro-batch
+  DPass d_pass = DPass::separate;
+  double ema_decay = 0;       // 0: no EMA of G
+  int64_t ema_start = 0;      // plain copies before this G step
+};
+
+// A Paper policy. Optional: `static std::pair<double, double> learning_rates(h, g_step)`
+// (G's and D's, for the G step g_step and the D steps before it; constant without it) and
+// `static Hyper hyper()` (the paper's values; Hyper{} without it).
+template <class P>
+concept GanPaper = requires(const typename P::Hyper& h, int64_t g_step) {
+  { P::name } -> std::convertible_to<const char*>;
+  { P::init } -> std::convertible_to<InitScheme>;
+  { P::zero_biases } -> std::convertible_to<bool>;
+  requires AdversarialLoss<typename P::Loss>;
+  { P::checked(h) } -> std::same_as<typename P::Hyper>;  // validates, throws naming the field
+  { P::settings(h) } -> std::same_as<GanSettings>;
+  { P::d_steps(h, g_step) } -> std::convertible_to<int64_t>;
+  P::g_optimizer(h);   // options of P::Optimizer for G ...
+  P::d_optimizer(h);   // ... and for D
+  P::regularisers(h);  // a std::tuple of regulariser policies (losses/regulariser.hpp)
+};
+
+template <class Nets, GanPaper Paper, class T = float>
+class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
+  using Base = PairedModel<Nets, Paper::template Optimizer, T>;
+  using Device = cpu;
+  using V = Var<T, Device>;
+
+ public:
+  using Hyper = typename Paper::Hyper;
+  using Loss = typename Paper::Loss;
+  using Regularisers = decltype(Paper::regularisers(std::declval<const Hyper&>()));
+  using typename Base::Pair;
+  using Base::nets;
+  static constexpr const char* name = Paper::name;
+
+  Gan(Hyper h, std::uint64_t seed)
+      : Base(seed, Paper::init, Paper::zero_biases, Paper::g_optimizer(Paper::checked(h)), Paper::d_optimizer(h)),
+        hyper_(h),
+        settings_(Paper::settings(h)),
+        regularisers_(Paper::regularisers(h)) {
+    static_assert(all_regularisers(static_cast<Regularisers*>(nullptr)),
+                  "gantry: Gan: Paper::regularisers(h) must return a std::tuple of regulariser policies, each "
+                  "with before_d_step(D), d_penalty(critic, real, fake, rng) or after_g_backward(G) "
+                  "(losses/regulariser.hpp)");
+    if (settings_.ema_decay > 0) nets.enable_ema(settings_.ema_decay, settings_.ema_start);
+  }
+
+  static Hyper paper_hyper() {
+    if constexpr (requires { Paper::hyper(); })
+      return Paper::hyper();
+    else
+      return Hyper{};
+  }
+  const Hyper& hyper() const { return hyper_; }
+  int64_t batch_size() const { return settings_.batch_size; }
+  int64_t d_steps(int64_t g_step) const { return Paper::d_steps(hyper_, g_step); }
+
+  // Called before the D steps of G step `g_step` (0-based): learning rates, EMA step count.
+  void set_step(int64_t g_step) {
+    step_ = g_step;
+    if constexpr (requires { Paper::learning_rates(hyper_, g_step); }) {
+      const auto [g_lr, d_lr] = Paper::learning_rates(hyper_, g_step);
+      nets.set_lr(g_lr, d_lr);
+    }
+  }
+
+  StepLosses d_step(std::span<const data::Batch> real, Rng& rng) {
+    // (this->: GCC 12 does not find the base's `nets` inside a generic lambda.)
+    for_each_regulariser([&](auto& r) {
+      if constexpr (clips_d<decltype(r)>) r.before_d_step(this->nets.D);
+    });
+    nets.opt_D.zero_grad();
+    const T scale = T(1) / static_cast<T>(real.size());
+    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0;
+    std::vector<double> penalties(penalty_names().size(), 0.0);
+    for (const data::Batch& b : real) {
+      const int64_t n = b.size();
+      const std::vector<int64_t> y_fake = nets.random_labels(n, rng);
+      const V x(cast<T>(b.images));
+      const V fake = nets.detached_fakes(n, y_fake, rng);
+      V d_real, d_fake;
+      if (settings_.d_pass == DPass::concatenated) {
+        std::vector<int64_t> y = b.labels;
+        y.insert(y.end(), y_fake.begin(), y_fake.end());
+        const auto both = split(nets.D.forward(concat(std::vector<V>{x, fake}, 0), y, true), {n, n}, 0);
+        d_real = both[0];
+        d_fake = both[1];
+      } else {
+        d_real = nets.D.forward(x, b.labels, true);
+        d_fake = nets.D.forward(fake, y_fake, true);
+      }
+      const V adv = Loss::d_loss(d_real, d_fake);
+      V total = adv;
+      std::size_t k = 0;
+      for_each_regulariser([&](auto& r) {
+        if constexpr (penalises_d<decltype(r)>) {
+          const V p = r.d_penalty(Critic{&this->nets.D, &b.labels}, x, fake, rng);
+          total = add(total, p);
+          penalties[k++] += p.item() * scale;
+        }
+      });
+      mul_scalar(total, scale).backward();
+      loss += total.item() * scale;
+      adversarial += adv.item() * scale;
+      on_real += mean(d_real).item() * scale;
+      on_fake += mean(d_fake).item() * scale;
+    }
+    nets.opt_D.step();
+    StepLosses out{{"d_loss", loss}, {"d_real", on_real}, {"d_fake", on_fake}};
+    if constexpr (d_estimate_name<Loss>() != nullptr) out.emplace_back(d_estimate_name<Loss>(), -adversarial);
+    const auto names = penalty_names();
+    for (std::size_t k = 0; k < names.size(); ++k) out.emplace_back(names[k], penalties[k]);
+    return out;
+  }
+
+  StepLosses g_step(int accumulate, Rng& rng) {
+    const double loss = nets.generator_backward(settings_.g_batch_size, accumulate, rng,
+                                                [](const V& d) { return Loss::g_loss(d); });
+    for_each_regulariser([&](auto& r) {
+      if constexpr (acts_on_g<decltype(r)>) r.after_g_backward(this->nets.G);
+    });
+    nets.opt_G.step();
+    nets.update_ema(step_ + 1);  // counted from 1, as BigGAN-PyTorch's iterations
+    return {{"g_loss", loss}};
+  }
+
+ private:
+  using GModule = typename Pair::GModule;
+  using DModule = typename Pair::DModule;
+
+  template <class... R>
+  static constexpr bool all_regularisers(std::tuple<R...>*) {
+    return ((RegulariserFor<R, GModule, DModule, T, Device> && (clips_d<R> || acts_on_g<R> || penalises_d<R>)) && ...);
+  }
+  template <class U>
+  static constexpr bool all_regularisers(U*) {
+    return false;
+  }
+
+  template <class F>
+  void for_each_regulariser(F&& f) {
+    std::apply([&](auto&... r) { (f(r), ...); }, regularisers_);
+  }
+
+  // D on the real batch's labels, for penalties that evaluate it at other points.
+  struct Critic {
+    DModule* d;
+    const std::vector<int64_t>* labels;
+    V operator()(const V& v) const { return d->forward(v, *labels, true); }
+  };
+
+  // Which hooks a regulariser has (losses/regulariser.hpp), for these nets.
+  template <class R>
+  static constexpr bool clips_d = requires(std::remove_cvref_t<R>& r, DModule& d) { r.before_d_step(d); };
+  template <class R>
+  static constexpr bool acts_on_g = requires(std::remove_cvref_t<R>& r, GModule& g) { r.after_g_backward(g); };
+  template <class R>
+  static constexpr bool penalises_d = requires(const std::remove_cvref_t<R>& r, const V& x, Rng& rng) {
+    { r.d_penalty(std::declval<Critic>(), x, x, rng) } -> std::same_as<V>;
+  };
+
+  std::vector<std::string> penalty_names() const {
+    std::vector<std::string> names;
+    std::apply(
+        [&](const auto&... r) {
+          (
+              [&] {
+                using R = std::remove_cvref_t<decltype(r)>;
+                if constexpr (penalises_d<R>) names.emplace_back(R::log_name);
+              }(),
+              ...);
+        },
+        regularisers_);
+    return names;
+  }
+
+  Hyper hyper_;
+  GanSettings settings_;
+  Regularisers regularisers_;
+  int64_t step_ = 0;
+};
+
+}  // namespace gantry::models
