@@ -11,23 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "../autograd/param_visitor.hpp"
 #include "../autograd/var.hpp"
 #include "../core/error.hpp"
 #include "../core/philox.hpp"
 
 namespace gantry {
-
-// Walks parameters and buffers with PyTorch-style dotted names (`blocks.0.conv1.weight`).
-template <class T, class D>
-struct ParamVisitor {
-  virtual ~ParamVisitor() = default;
-  virtual void parameter(const std::string& name, Var<T, D>& p) = 0;
-  virtual void buffer(const std::string& /*name*/, Tensor<T, D>& /*b*/) {}
-};
-
-inline std::string join_name(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
-}
 
 // Everything a forward pass needs besides its input: the mode and the conditioning. It is
 // made per call by the model, so there is no global state.

@@ -14,7 +14,7 @@
 
 #include "../autograd/var.hpp"
 #include "../core/error.hpp"
-#include "../nn/module.hpp"
+#include "../autograd/param_visitor.hpp"
 
 namespace gantry {
 
