@@ -35,4 +35,16 @@ inline Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool ke
   return Shape(out);
 }
 
+// The axes sum_to(x, shape) sums over, for an x of shape `from` that was broadcast from
+// `shape` (keepdim, then reshaped to `shape`); none when a reshape suffices. Both
+// backends' sum_to use it.
+inline std::vector<int> sum_to_axes(const Shape& from, const Shape& shape, const Shape& broadcast) {
+  check<ShapeError>(broadcast == from, "sum_to: shape ", from.str(), " was not broadcast from ", shape.str());
+  std::vector<int> axes;
+  const int lead = from.rank() - shape.rank();
+  for (int i = 0; i < from.rank(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && from[i] != 1)) axes.push_back(i);
+  return axes;
+}
+
 }  // namespace gantry::reduce_detail

@@ -389,13 +389,7 @@ Tensor<T, cpu> mean(const Tensor<T, cpu>& x, std::vector<int> axes = {}, bool ke
 template <class T>
 Tensor<T, cpu> sum_to(const Tensor<T, cpu>& x, const Shape& shape) {
   if (x.shape() == shape) return x;
-  const Shape& s = x.shape();
-  check<ShapeError>(broadcast_shapes(shape, s, "sum_to") == s, "sum_to: shape ", s.str(), " was not broadcast from ",
-                    shape.str());
-  std::vector<int> axes;
-  const int lead = s.rank() - shape.rank();
-  for (int i = 0; i < s.rank(); ++i)
-    if (i < lead || (shape[i - lead] == 1 && s[i] != 1)) axes.push_back(i);
+  const auto axes = reduce_detail::sum_to_axes(x.shape(), shape, broadcast_shapes(shape, x.shape(), "sum_to"));
   if (axes.empty()) return x.reshape(shape.vec());
   return sum(x, axes, true).reshape(shape.vec());
 }
