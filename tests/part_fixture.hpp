@@ -106,15 +106,17 @@ void check_close(const io::TensorFile& f, const std::string& key, const Tensor<T
                 c.actual, ", PyTorch ", c.expected, ")");
 }
 
-// check_close at 1e-4 that also keeps the worst relative error seen, for a test's summary:
-// `error` over tensors compared elementwise, `floored` over those compared at an absolute
-// scale (min_scale > 0, e.g. gradients that are zero in exact arithmetic).
+// check_close at `tol` (1e-4 unless a test says otherwise) that also keeps the worst relative
+// error seen, for a test's summary: `error` over tensors compared elementwise, `floored` over
+// those compared at an absolute scale (min_scale > 0, e.g. gradients that are zero in exact
+// arithmetic).
 struct WorstError {
+  double tol = 1e-4;
   double error = 0, floored = 0;
   std::string where, floored_where;
   void check(const io::TensorFile& f, const std::string& key, const Tensor<float, cpu>& actual,
              const std::string& label, double min_scale = 0) {
-    check_close(f, key, actual, 1e-4, label, min_scale);
+    check_close(f, key, actual, tol, label, min_scale);
     if (!f.contains(key) || !actual.defined()) return;
     const auto expected = f.get<float>(key);
     if (expected.shape() != actual.shape()) return;

@@ -122,7 +122,7 @@ double rms(const Tensor<float, cpu>& t) {
 }
 
 template <class Nets, class Official>
-void check_step(const std::string& name) {
+void check_step(const std::string& name, double tol = 1e-4) {
   const io::TensorFile f = io::read_safetensors(fixtures + "models/biggan_" + name + "_step.safetensors");
   REQUIRE(f.metadata.count("state_file"));
   const io::TensorFile state = io::read_safetensors(fixtures + f.metadata.at("state_file"));
@@ -151,7 +151,7 @@ void check_step(const std::string& name) {
   Collect gc, dc;
   g.visit(gc, "");
   d.visit(dc, "");
-  part_fixture::WorstError worst;
+  part_fixture::WorstError worst{.tol = tol};
   int grads = 0, buffers = 0;
   const Step s = run_step(g, d, in, [&](const Step& st) {
     worst.check(f, "fake_sum", sum(st.fake).value().reshape({1}), "sum of the D step's fakes");
@@ -249,5 +249,8 @@ TEST_CASE("biggan_hier_nets (shared, hier, attention): one D and one G step matc
 }
 
 TEST_CASE("biggan_deep_nets: one D step and one G step match BigGANdeep.py (losses, gradients, buffers)") {
-  check_step<Deep, DeepOfficial<Deep>>("deep");
+  // The deepest stack (4 convs a block) sums the most float32 terms: worst 6.9e-5 with the
+  // AVX-512 kernels, 1.14e-4 with the portable build's 4-wide ones (conv4 biases of G, whose
+  // gradient sums every pixel of the batch); 2e-4 holds on both.
+  check_step<Deep, DeepOfficial<Deep>>("deep", 2e-4);
 }

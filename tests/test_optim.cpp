@@ -120,7 +120,8 @@ struct Toy {
 
 TEST_CASE("Adam, RMSprop and SGD match torch.optim step by step (double)") { check_all_runs<double>(1e-12); }
 
-TEST_CASE("Adam, RMSprop and SGD match torch.optim step by step (float)") { check_all_runs<float>(1e-6); }
+// float: worst 8.9e-7 with FMA (AVX2/AVX-512 builds), 2.9e-6 without (the portable build).
+TEST_CASE("Adam, RMSprop and SGD match torch.optim step by step (float)") { check_all_runs<float>(1e-5); }
 
 TEST_CASE("parameters without a gradient are skipped; zero_grad clears") {
   Var<double> a(Tensor<double, cpu>::from({2}, {1.0, 2.0}), true), b(Tensor<double, cpu>::from({1}, {5.0}), true);
