@@ -108,18 +108,9 @@ inline HingeGanHyper biggan_hyper() {
 }
 
 // The CIFAR script's init (G_init = D_init = N02) and BigGAN-PyTorch's default "ortho".
-struct BigganPaper {
-  static constexpr const char* name = "biggan";
-  static constexpr InitScheme init = InitScheme::normal_002;
-  static constexpr bool zero_biases = false;
-  static HingeGanHyper hyper() { return biggan_hyper(); }
-};
-struct BigganOrthoPaper {
-  static constexpr const char* name = "biggan";
-  static constexpr InitScheme init = InitScheme::orthogonal;
-  static constexpr bool zero_biases = false;
-  static HingeGanHyper hyper() { return biggan_hyper(); }
-};
+inline constexpr char biggan_name[] = "biggan";
+using BigganPaper = HingeInfo<biggan_name, InitScheme::normal_002, false, biggan_hyper>;
+using BigganOrthoPaper = HingeInfo<biggan_name, InitScheme::orthogonal, false, biggan_hyper>;
 
 template <class Nets = biggan_nets<>, class Paper = BigganPaper, class T = float>
 using biggan = HingeGan<Nets, Paper, T>;

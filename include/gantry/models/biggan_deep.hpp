@@ -63,27 +63,13 @@ struct biggan_deep_nets {
 // (decay 0.9999, utils.py's default). Kept as published except the batch: 50, a CPU-sized
 // micro-batch for 32x32 data (one micro-batch per step).
 inline HingeGanHyper biggan_deep_hyper() {
-  HingeGanHyper h;
-  h.batch_size = 50;
-  h.d_steps = 1;
-  h.g_lr = 1e-4;
-  h.d_lr = 4e-4;
-  h.beta1 = 0.0;
-  h.beta2 = 0.999;
-  h.adam_eps = 1e-6;
-  h.ema_decay = 0.9999;
-  h.ema_start = 20000;
-  h.ortho = 0.0;
-  h.concat_real_fake = true;
-  return h;
+  return {.batch_size = 50, .d_steps = 1, .g_lr = 1e-4, .d_lr = 4e-4, .beta1 = 0.0, .beta2 = 0.999,
+          .adam_eps = 1e-6, .ema_decay = 0.9999, .ema_start = 20000, .ortho = 0.0, .concat_real_fake = true};
 }
 
-struct BigganDeepPaper {
-  static constexpr const char* name = "biggan-deep";
-  static constexpr InitScheme init = InitScheme::orthogonal;  // --G_init ortho --D_init ortho
-  static constexpr bool zero_biases = false;
-  static HingeGanHyper hyper() { return biggan_deep_hyper(); }
-};
+inline constexpr char biggan_deep_name[] = "biggan-deep";
+// --G_init ortho --D_init ortho
+using BigganDeepPaper = HingeInfo<biggan_deep_name, InitScheme::orthogonal, false, biggan_deep_hyper>;
 
 template <class Nets = biggan_deep_nets<>, class T = float>
 using biggan_deep = HingeGan<Nets, BigganDeepPaper, T>;

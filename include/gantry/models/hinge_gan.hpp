@@ -47,8 +47,18 @@ struct HingeGanHyper {
   }
 };
 
+// What names a hinge paper: its name (checkpoints), init scheme, TF-style zero biases and
+// its hyper-parameters. SaganPaper, BigganPaper, BigganOrthoPaper, BigganDeepPaper are these.
+template <const char* Name, InitScheme Init, bool ZeroBiases, HingeGanHyper (*Hyper)()>
+struct HingeInfo {
+  static constexpr const char* name = Name;
+  static constexpr InitScheme init = Init;
+  static constexpr bool zero_biases = ZeroBiases;
+  static HingeGanHyper hyper() { return Hyper(); }
+};
+
 // A hinge paper (SAGAN, BigGAN, BigGAN-deep) as a policy of the step template (gan.hpp).
-// `Info` names the paper: name, init scheme, TF-style zero biases and hyper() (its values).
+// `Info` names the paper (a HingeInfo, or any type with the same members).
 template <class Info>
 struct HingePaper {
   static constexpr const char* name = Info::name;

@@ -69,27 +69,13 @@ struct sagan_nets {
 // train_imagenet.py / model.py: TTUR (D 4e-4, G 1e-4), Adam(0, 0.999), one D step per G
 // step, no EMA, batch 64 per tower, real and fake through D in separate passes.
 inline HingeGanHyper sagan_hyper() {
-  HingeGanHyper h;
-  h.batch_size = 64;
-  h.d_steps = 1;
-  h.g_lr = 1e-4;
-  h.d_lr = 4e-4;
-  h.beta1 = 0.0;
-  h.beta2 = 0.999;
-  h.adam_eps = 1e-8;
-  h.ema_decay = 0.0;
-  h.ema_start = 0;
-  h.ortho = 0.0;
-  h.concat_real_fake = false;
-  return h;
+  return {.batch_size = 64, .d_steps = 1, .g_lr = 1e-4, .d_lr = 4e-4, .beta1 = 0.0, .beta2 = 0.999,
+          .adam_eps = 1e-8, .ema_decay = 0.0, .ema_start = 0, .ortho = 0.0, .concat_real_fake = false};
 }
 
-struct SaganPaper {
-  static constexpr const char* name = "sagan";
-  static constexpr InitScheme init = InitScheme::xavier_uniform;  // TF's glorot_uniform
-  static constexpr bool zero_biases = true;
-  static HingeGanHyper hyper() { return sagan_hyper(); }
-};
+inline constexpr char sagan_name[] = "sagan";
+// TF's glorot_uniform weights, zero biases.
+using SaganPaper = HingeInfo<sagan_name, InitScheme::xavier_uniform, true, sagan_hyper>;
 
 template <class ImageShape, int Classes, int Ch = 64, int Z = 128, class T = float>
 using sagan = HingeGan<sagan_nets<ImageShape, Classes, Ch, Z>, SaganPaper, T>;
