@@ -1,4 +1,4 @@
-# CUDA backend: the gantry::cuda target, the CUDA tests, and the compile-fail checks.
+# CUDA backend: the gantry::cuda target, the CUDA tests and benchmarks, and the compile-fail checks.
 #
 # gantry::cuda = gantry::gantry + the CUDA runtime + cuBLAS + GANTRY_WITH_CUDA. A unit that
 # links it may use Tensor<T, cuda> (memory, copies, matmul) from any C++ compiler; the
@@ -35,4 +35,7 @@ if(GANTRY_BUILD_TESTS)
   if(GANTRY_CUDA)
     add_subdirectory(${PROJECT_SOURCE_DIR}/tests/cuda ${PROJECT_BINARY_DIR}/tests/cuda)
   endif()
+endif()
+if(GANTRY_CUDA AND GANTRY_BUILD_BENCH)
+  add_subdirectory(${PROJECT_SOURCE_DIR}/bench/cuda ${PROJECT_BINARY_DIR}/bench/cuda)
 endif()
