@@ -10,6 +10,7 @@
 #include "models/gan.hpp"
 #include "models/hinge_gan.hpp"
 #include "models/hyper.hpp"
+#include "models/logan.hpp"
 #include "models/net_pair.hpp"
 #include "models/sagan.hpp"
 #include "models/standing_stats.hpp"

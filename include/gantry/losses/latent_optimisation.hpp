@@ -45,6 +45,7 @@ struct OptimisedLatent {
 struct GaussianLatent {
   static constexpr bool optimises = false;
   LatentPrior prior() const { return LatentPrior::normal; }
+  bool active() const { return false; }
 };
 
 enum class LatentStepRule { gradient_descent, natural_gradient };
@@ -58,17 +59,18 @@ struct LatentOptimisation {
   double beta = 5.0;   // NGD's damping β
   double rate = 0.5;   // c: the fraction of latents (or dimensions) optimised
   double w_r = 300.0;  // weight of the transport cost
-  int steps = 1;       // latent steps per update, each taken
+  int steps = 1;       // latent steps per update, each taken; 0: none (the prior alone)
   LatentMask mask = LatentMask::per_sample;
   bool second_order = true;  // back-propagate through Δz
   bool cost_in_d = true;     // add the transport cost to D's loss ...
   bool cost_in_g = true;     // ... and to G's
 
   LatentPrior prior() const { return LatentPrior::uniform; }
+  bool active() const { return steps > 0; }
 
   // Throws naming the field when a setting is out of range.
   void validate() const {
-    check(steps >= 1, "LatentOptimisation: steps must be >= 1, got ", steps);
+    check(steps >= 0, "LatentOptimisation: steps must be >= 0 (0: no latent optimisation), got ", steps);
     check(alpha > 0, "LatentOptimisation: alpha must be > 0, got ", alpha);
     check(rule == LatentStepRule::gradient_descent || beta > 0, "LatentOptimisation: beta must be > 0, got ", beta);
     check(rate >= 0 && rate <= 1, "LatentOptimisation: rate (the fraction c optimised) must be in [0, 1], got ", rate);

@@ -20,13 +20,15 @@
 // BigGAN-PyTorch's D_arch[32] lists every stage's resolution as 16, so its D_attn picks
 // stages by that list; here DAttn is the stage's real output side.
 // SN's ε = 10^-SNEps for every layer (the launch script's --SN_eps 1e-6); BN ε = 1e-5.
+// Act is every block's non-linearity and G's last (ReLU; LOGAN: LeakyReLU<>); the projection
+// head's pooling Σ ReLU(h) keeps its ReLU.
 #include "../nn.hpp"
 #include "hinge_gan.hpp"
 
 namespace gantry::models {
 
 template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 32, int Z = 128, int Shared = 128,
-          int GAttn = 0, int DAttn = 0, int SNEps = 6>
+          int GAttn = 0, int DAttn = 0, int SNEps = 6, class Act = ReLU>
 struct biggan_deep_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: biggan_deep_nets takes Image<C, 32, 32> (BigGANdeep.py's arch[32])");
@@ -36,9 +38,9 @@ struct biggan_deep_nets {
 
   using CBN = ConditionalBatchNorm<Projected<condition, SNEps>, 5>;
   template <bool Up>
-  using GB = GBlockDeep<width, Up, CBN, SNEps>;
+  using GB = GBlockDeep<width, Up, CBN, SNEps, Act>;
   template <bool Down>
-  using DB = DBlockDeep<width, Down, SNEps>;
+  using DB = DBlockDeep<width, Down, SNEps, Act>;
   using Attn = SNSelfAttention<SNEps>;
 
   // G's stage i ends at side 8 << i; D's stage i at 16 >> min(i, 1).
@@ -49,7 +51,7 @@ struct biggan_deep_nets {
 
   using G = Generator<Latent<Z>, gantry::Classes<Classes>, SharedEmbedding<Shared>, FullConditioning,
                       SNLinear<4 * 4 * width, true, SNEps>, Reshape<width, 4, 4>, GStage<8, GAttn>, GStage<16, GAttn>,
-                      GStage<32, GAttn>, BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, true, SNEps>, Tanh>;
+                      GStage<32, GAttn>, BatchNorm2d<>, Act, SNConv2d<C, 3, 1, 1, true, SNEps>, Tanh>;
   using D = Discriminator<ImageShape, SNConv2d<width, 3, 1, 1, true, SNEps>, DStage<true, 16, DAttn>,
                           DStage<true, 8, DAttn>, DStage<false, 8, DAttn>, ProjectionHead<Classes, SNEps>>;
 

@@ -9,16 +9,21 @@
 // A discriminator step, for each real micro-batch (gradient accumulation: each loss / K):
 //   regularisers' before_d_step(D)             (weight clipping)
 //   y_fake ~ U(classes) (none for an unconditional G), fake = G(z, y_fake) off the tape
+//     (with latent optimisation: fake = G(z', y_fake) on the tape, G's weights frozen)
 //   D(real, y), D(fake, y_fake)                 one concatenated pass or two
 //   loss = Loss::d_loss + regularisers' d_penalty(D, real, fake)      (gradient penalty)
+//          + the latent policy's cost                                  (LOGAN)
 //   backward(loss / K); then one optimiser step.
-// A generator step: K micro-batches of Loss::g_loss(D(G(z, y), y)) / K with D frozen,
-// regularisers' after_g_backward(G) (orthogonal regularisation), the optimiser step, EMA.
+// A generator step: K micro-batches of (Loss::g_loss(D(G(z', y), y)) + latent cost) / K with D
+// frozen (z' = z without latent optimisation), regularisers' after_g_backward(G) (orthogonal
+// regularisation), the optimiser step, EMA.
 //
 // Logged: d_loss (with penalties), d_real and d_fake (mean D outputs), the loss's own
-// estimate (Wasserstein: "wasserstein" = -its d_loss), each penalty by its log_name, g_loss.
+// estimate (Wasserstein: "wasserstein" = -its d_loss), each penalty by its log_name, g_loss;
+// with latent optimisation lo_cost (its cost in the D step) and dz_norm (mean |Δz|).
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <tuple>
@@ -30,6 +35,7 @@
 #include "../autograd/ops/reduce.hpp"
 #include "../data/loader.hpp"
 #include "../losses/adversarial.hpp"
+#include "../losses/latent_optimisation.hpp"
 #include "../losses/regulariser.hpp"
 #include "hyper.hpp"
 #include "net_pair.hpp"
@@ -50,7 +56,20 @@ struct GanSettings {
   int64_t ema_start = 0;      // plain copies before this G step
 };
 
-// A Paper policy. Optional: `static std::pair<double, double> learning_rates(h, g_step)`
+namespace gan_detail {
+// The paper's latent policy (losses/latent_optimisation.hpp): `Paper::latent(h)` when it has
+// one (LOGAN), else z ~ N(0, I) as drawn.
+template <class Paper>
+auto latent_policy(const typename Paper::Hyper& h) {
+  if constexpr (requires { Paper::latent(h); })
+    return Paper::latent(h);
+  else
+    return GaussianLatent{};
+}
+}  // namespace gan_detail
+
+// A Paper policy. Optional: `static Latent latent(h)` (a latent policy, as LatentOptimisation;
+// GaussianLatent without it), `static std::pair<double, double> learning_rates(h, g_step)`
 // (G's and D's, for the G step g_step and the D steps before it; constant without it) and
 // `static Hyper hyper()` (the paper's values; Hyper{} without it).
 template <class P>
@@ -77,6 +96,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   using Hyper = typename Paper::Hyper;
   using Loss = typename Paper::Loss;
   using Regularisers = decltype(Paper::regularisers(std::declval<const Hyper&>()));
+  using Latent = decltype(gan_detail::latent_policy<Paper>(std::declval<const Hyper&>()));
   using typename Base::Pair;
   using Base::nets;
   static constexpr const char* name = Paper::name;
@@ -85,12 +105,15 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       : Base(seed, Paper::init, Paper::zero_biases, Paper::g_optimizer(Paper::checked(h)), Paper::d_optimizer(h)),
         hyper_(h),
         settings_(Paper::settings(h)),
-        regularisers_(Paper::regularisers(h)) {
+        regularisers_(Paper::regularisers(h)),
+        latent_(gan_detail::latent_policy<Paper>(h)) {
     static_assert(all_regularisers(static_cast<Regularisers*>(nullptr)),
                   "gantry: Gan: Paper::regularisers(h) must return a std::tuple of regulariser policies, each "
                   "with before_d_step(D), d_penalty(critic, real, fake, rng) or after_g_backward(G) "
                   "(losses/regulariser.hpp)");
     if (settings_.ema_decay > 0) nets.enable_ema(settings_.ema_decay, settings_.ema_start);
+    if constexpr (Latent::optimises) latent_.validate();
+    nets.set_prior(latent_.prior());
   }
 
   static Hyper paper_hyper() {
@@ -100,8 +123,25 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       return Hyper{};
   }
   const Hyper& hyper() const { return hyper_; }
+  const Latent& latent() const { return latent_; }
   int64_t batch_size() const { return settings_.batch_size; }
   int64_t d_steps(int64_t g_step) const { return Paper::d_steps(hyper_, g_step); }
+
+  // LOGAN's latent optimisation at sampling time: `steps` first-order steps of the paper's
+  // latent policy (its rule, α, β and mask) against D(G(z)) in eval mode with the sampling G,
+  // so a sampled z' stays in [-1, 1]. The mask draws from `rng`.
+  Tensor<T, Device> optimise_latents(const Tensor<T, Device>& z0, const std::vector<int64_t>& y, int steps, Rng& rng)
+    requires(Latent::optimises)
+  {
+    LatentOptimisation lo = latent_;
+    lo.steps = steps;
+    lo.second_order = false;
+    lo.validate();
+    if (steps == 0) return z0;
+    auto& g = nets.sampling_generator();
+    const Tensor<T, Device> mask = lo.template draw_mask<T, Device>(z0.dim(0), z0.dim(1), rng);
+    return lo([&](const V& z) { return this->nets.D.forward(g.forward(z, y, false), y, false); }, z0, mask).z.value();
+  }
 
   // Called before the D steps of G step `g_step` (0-based): learning rates, EMA step count.
   void set_step(int64_t g_step) {
@@ -118,14 +158,27 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       if constexpr (clips_d<decltype(r)>) r.before_d_step(this->nets.D);
     });
     nets.opt_D.zero_grad();
+    // Latent optimisation makes the fakes a function of D's weights through G: G stays on the
+    // tape, its weights frozen.
+    std::optional<typename Pair::FreezeG> frozen_g;
+    if (latent_.active()) frozen_g.emplace(nets.G);
     const T scale = T(1) / static_cast<T>(real.size());
-    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0;
+    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0, lo_cost = 0, dz_norm = 0;
     std::vector<double> penalties(penalty_names().size(), 0.0);
     for (const data::Batch& b : real) {
       const int64_t n = b.size();
       const std::vector<int64_t> y_fake = nets.random_labels(n, rng);
       const V x(cast<T>(b.images));
-      const V fake = nets.detached_fakes(n, y_fake, rng);
+      V fake, cost;
+      if (latent_.active()) {
+        OptimisedLatent<T, Device> z = optimised_latent(nets.noise(n, rng), y_fake, rng);
+        fake = nets.G.forward(z.z, y_fake, true);
+        if (cost_in_d()) cost = z.cost;
+        lo_cost += z.cost.item() * scale;
+        dz_norm += z.step_norm * scale;
+      } else {
+        fake = nets.detached_fakes(n, y_fake, rng);
+      }
       V d_real, d_fake;
       if (settings_.d_pass == DPass::concatenated) {
         std::vector<int64_t> y = b.labels;
@@ -138,7 +191,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
         d_fake = nets.D.forward(fake, y_fake, true);
       }
       const V adv = Loss::d_loss(d_real, d_fake);
-      V total = adv;
+      V total = cost.defined() ? add(adv, cost) : adv;
       std::size_t k = 0;
       for_each_regulariser([&](auto& r) {
         if constexpr (penalises_d<decltype(r)>) {
@@ -158,12 +211,23 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     if constexpr (d_estimate_name<Loss>() != nullptr) out.emplace_back(d_estimate_name<Loss>(), -adversarial);
     const auto names = penalty_names();
     for (std::size_t k = 0; k < names.size(); ++k) out.emplace_back(names[k], penalties[k]);
+    if (latent_.active()) {
+      out.emplace_back("lo_cost", lo_cost);
+      out.emplace_back("dz_norm", dz_norm);
+    }
     return out;
   }
 
   StepLosses g_step(int accumulate, Rng& rng) {
-    const double loss = nets.generator_backward(settings_.g_batch_size, accumulate, rng,
-                                                [](const V& d) { return Loss::g_loss(d); });
+    const auto g_loss = [](const V& d) { return Loss::g_loss(d); };
+    const auto optimised = [&](const Tensor<T, Device>& z0, const std::vector<int64_t>& y, Rng& r) {
+      auto z = this->optimised_latent(z0, y, r);
+      if (!this->cost_in_g()) z.cost = V();
+      return z;
+    };
+    const double loss = latent_.active()
+                            ? nets.generator_backward(settings_.g_batch_size, accumulate, rng, g_loss, optimised)
+                            : nets.generator_backward(settings_.g_batch_size, accumulate, rng, g_loss);
     for_each_regulariser([&](auto& r) {
       if constexpr (acts_on_g<decltype(r)>) r.after_g_backward(this->nets.G);
     });
@@ -183,6 +247,28 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   template <class U>
   static constexpr bool all_regularisers(U*) {
     return false;
+  }
+
+  // z0 after the latent policy's steps against D(G(., y), y) (training mode), with its mask
+  // drawn from `rng`.
+  bool cost_in_d() const {
+    if constexpr (Latent::optimises) return latent_.cost_in_d;
+    return false;
+  }
+  bool cost_in_g() const {
+    if constexpr (Latent::optimises) return latent_.cost_in_g;
+    return false;
+  }
+
+  // (Never called unless the policy optimises: active() is false otherwise.)
+  OptimisedLatent<T, Device> optimised_latent(const Tensor<T, Device>& z0, const std::vector<int64_t>& y, Rng& rng) {
+    if constexpr (Latent::optimises) {
+      const Tensor<T, Device> mask = latent_.template draw_mask<T, Device>(z0.dim(0), z0.dim(1), rng);
+      return latent_([&](const V& z) { return this->nets.D.forward(this->nets.G.forward(z, y, true), y, true); },
+                     z0, mask);
+    } else {
+      return {V(z0), {}, 0.0};
+    }
   }
 
   template <class F>
@@ -225,6 +311,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   Hyper hyper_;
   GanSettings settings_;
   Regularisers regularisers_;
+  Latent latent_;
   int64_t step_ = 0;
 };
 

@@ -17,6 +17,7 @@
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/var.hpp"
 #include "../core/factories.hpp"
+#include "../losses/latent_optimisation.hpp"
 #include "../nn/model.hpp"
 #include "../optim/ema.hpp"
 #include "../optim/params.hpp"
@@ -68,8 +69,11 @@ class NetPair {
     if (ema_) ema_->update(G, step);
   }
 
-  // z ~ N(0, I), [n, latent_size].
-  Tensor<T, cpu> noise(int64_t n, Rng& rng) const { return randn<T, cpu>(Shape{n, latent_size}, rng); }
+  // z from the latent prior, [n, latent_size]: N(0, I) unless the paper sets another
+  // (LOGAN: U(-1, 1)). Training, sampling and evaluation all draw through this.
+  Tensor<T, cpu> noise(int64_t n, Rng& rng) const { return draw_latents<T, cpu>(prior_, n, latent_size, rng); }
+  void set_prior(LatentPrior p) { prior_ = p; }
+  LatentPrior prior() const { return prior_; }
   // n labels drawn uniformly (none for an unconditional G).
   std::vector<int64_t> random_labels(int64_t n, Rng& rng) const {
     std::vector<int64_t> y;
@@ -86,44 +90,62 @@ class NetPair {
     return Var<T, cpu>(G.forward(z, labels, true).value());
   }
 
-  // While a G step runs, D's weights need no gradient: marking them saves their backward.
-  struct FreezeD {
-    DModule& d;
-    explicit FreezeD(DModule& m) : d(m) { set(false); }
-    ~FreezeD() { set(true); }
+  // While one net is updated, the other's weights need no gradient: marking them saves
+  // their backward (D during a G step; G during a D step that back-propagates through G).
+  template <class M>
+  struct Frozen {
+    M& m;
+    explicit Frozen(M& module) : m(module) { set(false); }
+    ~Frozen() { set(true); }
+    Frozen(const Frozen&) = delete;
+    Frozen& operator=(const Frozen&) = delete;
     void set(bool on) {
-      for_each_parameter<T, cpu>(d, [on](const std::string&, Var<T, cpu>& p) { p.requires_grad_(on); });
+      for_each_parameter<T, cpu>(m, [on](const std::string&, Var<T, cpu>& p) { p.requires_grad_(on); });
+    }
+  };
+  using FreezeD = Frozen<DModule>;
+  using FreezeG = Frozen<GModule>;
+
+  // The latents G sees for a batch drawn from the prior, by default as drawn. A latent policy
+  // (LOGAN's optimisation) passes a callable (z, labels, rng) -> OptimisedLatent instead.
+  struct AsDrawn {
+    OptimisedLatent<T, cpu> operator()(const Tensor<T, cpu>& z, const std::vector<int64_t>&, Rng&) const {
+      return {Var<T, cpu>(z), {}, 0.0};
     }
   };
 
   // The backward half of a generator update: `accumulate` micro-batches of fresh z (and
-  // uniform labels), each adding g_loss(D(G(z)), ...) / accumulate to G's gradients, with D's
-  // weights frozen. Returns the mean loss; the caller adds regularisers and steps opt_G.
-  template <class GLoss>
-  double generator_backward(int64_t batch, int accumulate, Rng& rng, GLoss&& g_loss) {
+  // uniform labels), each adding (g_loss(D(G(z')), ...) + cost) / accumulate to G's gradients,
+  // with D's weights frozen; z' and the cost come from `latent`. Returns the mean loss; the
+  // caller adds regularisers and steps opt_G.
+  template <class GLoss, class Latent = AsDrawn>
+  double generator_backward(int64_t batch, int accumulate, Rng& rng, GLoss&& g_loss, Latent&& latent = {}) {
     opt_G.zero_grad();
     FreezeD frozen(D);
     const T scale = T(1) / static_cast<T>(accumulate);
     double loss = 0;
     for (int a = 0; a < accumulate; ++a) {
       const auto labels = random_labels(batch, rng);
-      const Var<T, cpu> z(noise(batch, rng));
-      const Var<T, cpu> g = g_loss(D.forward(G.forward(z, labels, true), labels, true));
+      const OptimisedLatent<T, cpu> z = latent(noise(batch, rng), labels, rng);
+      Var<T, cpu> g = g_loss(D.forward(G.forward(z.z, labels, true), labels, true));
+      if (z.cost.defined()) g = add(g, z.cost);
       mul_scalar(g, scale).backward();
       loss += g.item() * scale;
     }
     return loss;
   }
 
+  // The generator that samples: the EMA copy (brought up to date) when there is one, else G.
+  GModule& sampling_generator() {
+    if (!ema_) return G;
+    ema_->copy_to(*G_ema_);
+    return *G_ema_;
+  }
+
   // Samples for pictures and metrics: eval mode, the EMA generator when there is one.
   Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) {
     no_grad guard;
-    GModule* g = &G;
-    if (ema_) {
-      ema_->copy_to(*G_ema_);
-      g = G_ema_.get();
-    }
-    return g->forward(Var<T, cpu>(z), labels, false).value();
+    return sampling_generator().forward(Var<T, cpu>(z), labels, false).value();
   }
 
   void set_lr(double g_lr, double d_lr) {
@@ -146,6 +168,7 @@ class NetPair {
  private:
   std::unique_ptr<EMA<T, cpu>> ema_;
   std::unique_ptr<GModule> G_ema_;
+  LatentPrior prior_ = LatentPrior::normal;
 };
 
 // What every step policy exposes besides its steps: its NetPair `nets`, sampling and the

@@ -47,4 +47,20 @@ using Sigmoid = detail::Elementwise<detail::sigmoid_fn>;
 template <class Slope = std::ratio<1, 5>>
 using LeakyReLU = detail::Elementwise<detail::leaky_relu_fn<Slope>>;
 
+// A block's non-linearity as a template argument (ReLU, LeakyReLU<...>, ...): activate<Act>(x)
+// applies it inside the block. Anything but an elementwise part is refused here.
+template <class Act>
+struct activation_of {
+  static_assert(sizeof(Act) == 0, "gantry: a block's activation must be an elementwise part (ReLU, LeakyReLU<>, Tanh)");
+};
+template <class F>
+struct activation_of<detail::Elementwise<F>> {
+  template <class V>
+  static V apply(const V& x) { return F::apply(x); }
+};
+template <class Act, class V>
+V activate(const V& x) {
+  return activation_of<Act>::apply(x);
+}
+
 }  // namespace gantry

@@ -21,12 +21,16 @@
 //   In -> Out - In, so the input's channels pass through unchanged)
 //   return h + shortcut
 // Names: conv1..conv4, conv_sc.
+//
+// Both take the non-linearity as a last parameter, Act = ReLU (LOGAN uses LeakyReLU<>); every
+// ReLU above is Act.
 #include <type_traits>
 #include <vector>
 
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/ops/layout.hpp"
 #include "absent.hpp"
+#include "activations.hpp"
 #include "pool2d.hpp"
 #include "batch_norm.hpp"
 #include "block_norm.hpp"
@@ -43,7 +47,7 @@ struct ImageWithAtLeastChannels {};
 template <int C>
 struct ImageWithAtMostChannels {};
 
-template <int Out, bool Up = true, class Norm = BatchNorm2d<>, int EpsExp = 8>
+template <int Out, bool Up = true, class Norm = BatchNorm2d<>, int EpsExp = 8, class Act = ReLU>
 struct GBlockDeep : detail::block_condition_traits<Norm> {
   static_assert(Out > 0, "gantry: GBlockDeep<Out> needs a positive channel count");
   static constexpr int scale = Up ? 2 : 1;
@@ -78,16 +82,16 @@ struct GBlockDeep : detail::block_condition_traits<Norm> {
 
     Var<T, D> forward(const Var<T, D>& x_in, Context<T, D>& ctx) {
       const auto c = detail::block_condition<Norm>(ctx);
-      Var<T, D> h = conv1.forward(relu(detail::apply_norm<Norm>(bn1, x_in, c, ctx)), ctx);
-      h = relu(detail::apply_norm<Norm>(bn2, h, c, ctx));
+      Var<T, D> h = conv1.forward(activate<Act>(detail::apply_norm<Norm>(bn1, x_in, c, ctx)), ctx);
+      h = activate<Act>(detail::apply_norm<Norm>(bn2, h, c, ctx));
       Var<T, D> x = Cin != Out ? slice(x_in, 1, 0, Out) : x_in;
       if constexpr (Up) {
         h = up.forward(h, ctx);
         x = up.forward(x, ctx);
       }
       h = conv2.forward(h, ctx);
-      h = conv3.forward(relu(detail::apply_norm<Norm>(bn3, h, c, ctx)), ctx);
-      h = conv4.forward(relu(detail::apply_norm<Norm>(bn4, h, c, ctx)), ctx);
+      h = conv3.forward(activate<Act>(detail::apply_norm<Norm>(bn3, h, c, ctx)), ctx);
+      h = conv4.forward(activate<Act>(detail::apply_norm<Norm>(bn4, h, c, ctx)), ctx);
       return add(h, x);
     }
 
@@ -104,7 +108,7 @@ struct GBlockDeep : detail::block_condition_traits<Norm> {
   };
 };
 
-template <int Out, bool Down = true, int EpsExp = 8>
+template <int Out, bool Down = true, int EpsExp = 8, class Act = ReLU>
 struct DBlockDeep {
   static_assert(Out >= 4, "gantry: DBlockDeep<Out> needs Out >= 4 (a bottleneck of Out / 4 channels)");
   using Pool = AvgPool2d<2>;
@@ -138,9 +142,9 @@ struct DBlockDeep {
     explicit module(Init& init) : conv1(init), conv2(init), conv3(init), conv4(init), conv_sc(init), down(init) {}
 
     Var<T, D> forward(const Var<T, D>& x_in, Context<T, D>& ctx) {
-      Var<T, D> h = conv1.forward(relu(x_in), ctx);
-      h = conv2.forward(relu(h), ctx);
-      h = relu(conv3.forward(relu(h), ctx));
+      Var<T, D> h = conv1.forward(activate<Act>(x_in), ctx);
+      h = conv2.forward(activate<Act>(h), ctx);
+      h = activate<Act>(conv3.forward(activate<Act>(h), ctx));
       if constexpr (Down) h = down.forward(h, ctx);
       h = conv4.forward(h, ctx);
       Var<T, D> x = x_in;

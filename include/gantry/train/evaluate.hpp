@@ -28,6 +28,7 @@ struct GenerateOptions {
   std::vector<int64_t> labels = {};  // one per sample; empty: uniform over the classes
   int64_t batch = 500;
   double truncation = 0;            // > 0: z from the normal truncated to [-t, t] (BigGAN §3.1)
+  int latent_steps = 0;             // > 0: that many latent optimisation steps first (LOGAN)
   std::vector<int64_t>* used = nullptr;  // receives the labels used, when given
 };
 
@@ -39,6 +40,13 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOpt
   check(o.labels.empty() || static_cast<int64_t>(o.labels.size()) == n, "generate: ", o.labels.size(),
         " labels for ", n, " samples");
   check(o.truncation >= 0, "generate: truncation must be >= 0 (0: none), found ", o.truncation);
+  check(o.latent_steps >= 0, "generate: latent_steps must be >= 0 (0: none), found ", o.latent_steps);
+  constexpr bool optimises = requires(const Tensor<typename std::remove_reference_t<decltype(model.nets)>::value_type,
+                                                   cpu>& z, const std::vector<int64_t>& y, Rng& r) {
+    model.optimise_latents(z, y, 1, r);
+  };
+  check(o.latent_steps == 0 || optimises, "generate: latent_steps = ", o.latent_steps,
+        " needs a model with latent optimisation (LOGAN); this one has none");
   using T = typename std::remove_reference_t<decltype(model.nets)>::value_type;
   std::vector<Tensor<float, cpu>> parts;
   for (int64_t lo = 0; lo < n; lo += o.batch) {
@@ -47,8 +55,10 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOpt
                                  ? model.nets.random_labels(m, rng)
                                  : std::vector<int64_t>(o.labels.begin() + lo, o.labels.begin() + lo + m);
     if (o.used) o.used->insert(o.used->end(), y.begin(), y.end());
-    const Tensor<T, cpu> z = o.truncation > 0 ? models::truncated_noise<T>(m, model.nets.latent_size, o.truncation, rng)
-                                              : model.nets.noise(m, rng);
+    Tensor<T, cpu> z = o.truncation > 0 ? models::truncated_noise<T>(m, model.nets.latent_size, o.truncation, rng)
+                                        : model.nets.noise(m, rng);
+    if constexpr (optimises)
+      if (o.latent_steps > 0) z = model.optimise_latents(z, y, o.latent_steps, rng);
     parts.push_back(cast<float>(model.sample(z, y)));
   }
   Shape s = parts[0].shape();
@@ -94,13 +104,15 @@ struct ImageMetricOptions {
   int64_t pr_samples = 2000;     // images on each side of precision/recall (k = 3)
   std::uint64_t seed = 0;
   double truncation = 0;         // > 0: truncated z (generate)
+  int latent_steps = 0;          // > 0: latent optimisation steps first (generate; LOGAN)
 };
 
 template <class Model, class Features>
 Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, ImageMetricOptions opt = {}) {
   Rng rng(opt.seed);
   std::vector<int64_t> labels;
-  const Tensor<float, cpu> images = generate(model, opt.samples, rng, {.truncation = opt.truncation, .used = &labels});
+  const Tensor<float, cpu> images = generate(model, opt.samples, rng,
+                                            {.truncation = opt.truncation, .latent_steps = opt.latent_steps, .used = &labels});
   const Tensor<float, cpu> fake = f.features(images);
   Metrics out;
   out.emplace_back("fd", metrics::frechet_distance(real.stats, metrics::feature_stats(fake)));
