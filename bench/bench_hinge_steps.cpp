@@ -1,4 +1,4 @@
-// One discriminator step and one generator step of SAGAN, BigGAN and BigGAN-deep at batch 64,
+// One discriminator step and one generator step of SAGAN, BigGAN, BigGAN-deep and LOGAN at batch 64,
 // 3 x 32 x 32, 10 classes, fp32, as models::HingeGan runs them with each paper's
 // hyper-parameters (only batch_size set to 64):
 //   BM_DStep/<model>  d_step: 64 fakes from G (no tape, training-mode norms) for uniform
@@ -12,6 +12,10 @@
 //   sagan        models::sagan<Image<3, 32, 32>, 10> (Ch 64)
 //   biggan       models::biggan<models::biggan_nets<Image<3, 32, 32>, 10, 64>> (the CIFAR script)
 //   biggan-deep  models::biggan_deep<models::biggan_deep_nets<Image<3, 32, 32>, 10>> (Ch 32)
+//   logan        models::logan over BigGAN-deep's nets as above (ReLU, latent 128, so the nets
+//                are the same and the difference is the latent step): z ~ U(-1, 1), one
+//                natural-gradient latent step (α 0.9, β 5, c 0.5 per sample, w_r 300) with the
+//                second-order path before both updates (G frozen but on the tape in d_step)
 // Their parameter counts are reported as the counters G_params and D_params;
 // bench/hinge_steps.py is the same work in PyTorch and checks that its nets have these counts.
 // bench/compare_pytorch.py --suite hinge runs the two interleaved.
@@ -26,6 +30,7 @@
 #include <gantry/data/loader.hpp>
 #include <gantry/models/biggan.hpp>
 #include <gantry/models/biggan_deep.hpp>
+#include <gantry/models/logan.hpp>
 #include <gantry/models/sagan.hpp>
 #include <memory>
 #include <string>
@@ -47,7 +52,8 @@ struct Fixture {
   Rng rng{2};
   std::vector<data::Batch> real;
 
-  explicit Fixture(models::HingeGanHyper h) : model(sized(h), 1) {
+  using Hyper = typename Model::Hyper;
+  explicit Fixture(Hyper h) : model(sized(h), 1) {
     std::vector<int64_t> labels;
     for (int64_t i = 0; i < batch; ++i) labels.push_back(i % classes);
     real.push_back(data::Batch{rand<float, cpu>(Shape{batch, 3, 32, 32}, rng, -1.0f, 1.0f), labels});
@@ -55,7 +61,7 @@ struct Fixture {
     model.g_step(1, rng);
   }
 
-  static models::HingeGanHyper sized(models::HingeGanHyper h) {
+  static Hyper sized(Hyper h) {
     h.batch_size = batch;
     return h;
   }
@@ -74,14 +80,14 @@ struct Fixture {
 
 // One warm model per type, shared by both steps and all repetitions.
 template <class Model>
-Fixture<Model>& fixture(models::HingeGanHyper (*hyper)()) {
+Fixture<Model>& fixture(typename Model::Hyper (*hyper)()) {
   static std::unique_ptr<Fixture<Model>> f;
   if (!f) f = std::make_unique<Fixture<Model>>(hyper());
   return *f;
 }
 
 template <class Model>
-void register_model(const char* name, models::HingeGanHyper (*hyper)()) {
+void register_model(const char* name, typename Model::Hyper (*hyper)()) {
   benchmark::RegisterBenchmark((std::string("BM_DStep/") + name).c_str(),
                                [hyper](benchmark::State& state) {
                                  auto& f = fixture<Model>(hyper);
@@ -113,5 +119,6 @@ int main(int argc, char** argv) {
   register_model<models::biggan<models::biggan_nets<Img, classes, 64>>>("biggan", &models::biggan_hyper);
   register_model<models::biggan_deep<models::biggan_deep_nets<Img, classes>>>("biggan-deep",
                                                                                 &models::biggan_deep_hyper);
+  register_model<models::logan<models::logan_nets<Img, classes, 32, 128, ReLU>>>("logan", &models::logan_hyper);
   return bench::run_main(argc, argv);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch's time for one discriminator step and one generator step of SAGAN, BigGAN and
-BigGAN-deep at batch 64, 3 x 32 x 32, 10 classes: the work bench_hinge_steps times in gantry
-(models::HingeGan over the three headers' default nets and hyper-parameters, batch 64).
+"""PyTorch's time for one discriminator step and one generator step of SAGAN, BigGAN,
+BigGAN-deep and LOGAN at batch 64, 3 x 32 x 32, 10 classes: the work bench_hinge_steps times
+in gantry (the headers' default nets and hyper-parameters, batch 64).
 
   D step  fakes from G under no_grad (G in training mode) for uniform labels, D on the real
           and the fake batch (one pass over the concatenated 128 images for BigGAN and
@@ -10,6 +10,11 @@ BigGAN-deep at batch 64, 3 x 32 x 32, 10 classes: the work bench_hinge_steps tim
   G step  D's weights frozen (requires_grad False, as gantry's FreezeD), G forward, D forward,
           -mean(D(G(z))), backward, Adam on G, then the EMA update of G's parameters and
           buffers (BigGAN, BigGAN-deep: BigGAN-PyTorch's utils.ema, decay 0 before ema_start).
+  LOGAN   BigGAN-deep's nets and steps, with z ~ U(-1, 1) and before each update one
+          natural-gradient latent step (StudioGAN's latent_optimise, alpha 0.9, beta 5, a
+          per-sample mask with c 0.5, w_r 300 * mean |dz|^2 added to both losses), the
+          gradient taken with create_graph; G's weights frozen in the D step, whose fakes stay
+          on the tape (as gantry's Gan with a latent policy).
 
 The nets are written in torch.nn with the layers of the official code (BigGAN-PyTorch
 layers.py / BigGAN.py / BigGANdeep.py; SAGAN as tests/fixtures/make_sagan_fixtures.py):
@@ -388,14 +393,17 @@ MODELS = {
     "sagan": (SaganG, SaganD, "xavier", True, 1e-4, 4e-4, 0.999, 1e-8, None, False),
     "biggan": (BigganG, BigganD, "N02", False, 2e-4, 2e-4, 0.999, 1e-8, (0.9999, 1000), True),
     "biggan-deep": (BigganDeepG, BigganDeepD, "ortho", False, 1e-4, 4e-4, 0.999, 1e-6, (0.9999, 20000), True),
+    "logan": (BigganDeepG, BigganDeepD, "ortho", False, 1e-4, 4e-4, 0.999, 1e-6, (0.9999, 20000), True),
 }
+LO_ALPHA, LO_BETA, LO_RATE, LO_WR = 0.9, 5.0, 0.5, 300.0
 
 
 class HingeGan:
     def __init__(self, model, batch):
         g_cls, d_cls, init, zero_biases, g_lr, d_lr, beta2, eps, ema, concat = MODELS[model]
         self.G, self.D = g_cls(), d_cls()
-        for name, net, expected in zip("GD", (self.G, self.D), PARAMETERS[model]):
+        self.logan = model == "logan"
+        for name, net, expected in zip("GD", (self.G, self.D), PARAMETERS["biggan-deep" if self.logan else model]):
             initialise(net, init, zero_biases)
             n = sum(p.numel() for p in net.parameters())
             assert n == expected, "%s %s has %d parameters, gantry's has %d" % (model, name, n, expected)
@@ -411,19 +419,39 @@ class HingeGan:
         self.real = torch.rand(batch, C, S, S) * 2 - 1
         self.y_real = torch.arange(batch) % K
 
+    def latent(self, n, y):
+        """z, or for LOGAN z' after one NGD latent step on the tape, and the transport cost."""
+        if not self.logan:
+            return torch.randn(n, Z), 0.0
+        z = (torch.rand(n, Z) * 2 - 1).requires_grad_(True)
+        (g,) = torch.autograd.grad(self.D(self.G(z, y), y).sum(), z, create_graph=True)
+        dz = LO_ALPHA * g / (LO_BETA + (g * g).sum(1, keepdim=True))
+        mask = (torch.rand(n, 1) > 1 - LO_RATE).float()
+        return torch.clamp(z + mask * dz, -1, 1), LO_WR * (dz * dz).sum(1).mean()
+
     def d_step(self):
         self.opt_D.zero_grad()
         n = self.batch
         y_fake = torch.randint(0, K, (n,))
-        with torch.no_grad():
-            fake = self.G(torch.randn(n, Z), y_fake)
+        cost = 0.0
+        if self.logan:
+            for p in self.G.parameters():
+                p.requires_grad_(False)
+            z, cost = self.latent(n, y_fake)
+            fake = self.G(z, y_fake)
+        else:
+            with torch.no_grad():
+                fake = self.G(torch.randn(n, Z), y_fake)
         if self.concat:
             d_real, d_fake = torch.split(self.D(torch.cat([self.real, fake]), torch.cat([self.y_real, y_fake])), [n, n])
         else:
             d_real, d_fake = self.D(self.real, self.y_real), self.D(fake, y_fake)
-        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+        loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean() + cost
         loss.backward()
         self.opt_D.step()
+        if self.logan:
+            for p in self.G.parameters():
+                p.requires_grad_(True)
         return loss.item(), d_real.mean().item(), d_fake.mean().item()
 
     def g_step(self):
@@ -431,7 +459,8 @@ class HingeGan:
         for p in self.D.parameters():
             p.requires_grad_(False)
         y = torch.randint(0, K, (self.batch,))
-        loss = -self.D(self.G(torch.randn(self.batch, Z), y), y).mean()
+        z, cost = self.latent(self.batch, y)
+        loss = -self.D(self.G(z, y), y).mean() + cost
         loss.backward()
         self.opt_G.step()
         for p in self.D.parameters():

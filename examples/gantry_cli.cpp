@@ -1,6 +1,6 @@
 // The `gantry` command line (built as build/<preset>/examples/gantry):
 //
-//   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|dcgan|lsgan
+//   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|dcgan|lsgan
 //                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
 //                 [--standing-stats N]
@@ -28,6 +28,7 @@
 #include "gantry/models/biggan.hpp"
 #include "gantry/models/biggan_deep.hpp"
 #include "gantry/models/dcgan.hpp"
+#include "gantry/models/logan.hpp"
 #include "gantry/models/sagan.hpp"
 #include "gantry/models/standing_stats.hpp"
 #include "gantry/models/wgan.hpp"
@@ -42,16 +43,16 @@ namespace json = gantry::io::json;
 namespace {
 
 const char* usage = R"(usage:
-  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|dcgan|lsgan
+  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|dcgan|lsgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
       --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
-                               data; dcgan is 32x32, for wgan). sagan, biggan and biggan-deep
-                               are class-conditional, 32x32 (Fashion-MNIST zero-padded), with
-                               their own nets; dcgan and lsgan use the dcgan nets (32x32)
+                               data; dcgan is 32x32, for wgan). sagan, biggan, biggan-deep and
+                               logan are class-conditional, 32x32 (Fashion-MNIST zero-padded),
+                               with their own nets; dcgan and lsgan use the dcgan nets (32x32)
       --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
                                sagan, biggan: Ch 16, 32 or 64 (default, the papers');
-                               biggan-deep: Ch 16 or 32 (default);
+                               biggan-deep, logan: Ch 16 or 32 (default);
                                dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
       --seed S                 default 0
       --threads T              default: all cores
@@ -60,13 +61,19 @@ const char* usage = R"(usage:
       --accumulate K           micro-batches per step (gradient accumulation), default 1
       --log-every N --sample-every N --checkpoint-every N --eval-every N
       --eval-samples N         generated samples per evaluation (default 2000)
+      --lo ngd|gd|off          logan: natural-gradient (default) or plain gradient latent
+                               steps, or none (the uniform prior alone)
+      --latent-steps N         logan: latent steps per update (default 1)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
                                          (class-conditional: row r shows class r mod K
                                          unless --class K asks for one)
                 [--truncation T]         z truncated to [-T, T] (BigGAN's truncation trick)
                 [--standing-stats N]     batch norms use statistics averaged over N batches of
                                          50 fresh samples (BigGAN's standing statistics)
+                [--latent-steps N]       logan: N latent optimisation steps before G (as the
+                                         paper samples)
   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
+                [--latent-steps N]
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step]
                 (--x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
 )";
@@ -143,7 +150,9 @@ using FashionShape = Image<1, 28, 28>;
 using PaddedFashion = Image<1, 32, 32>;
 
 // Class-conditional hinge-loss models: the paper's nets at width Ch, Fashion-MNIST padded to 32.
-bool hinge_model(const std::string& name) { return name == "sagan" || name == "biggan" || name == "biggan-deep"; }
+bool hinge_model(const std::string& name) {
+  return name == "sagan" || name == "biggan" || name == "biggan-deep" || name == "logan";
+}
 // Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
 bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
 
@@ -153,7 +162,7 @@ void with_model(const RunConfig& c, F&& f) {
     fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
                      " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
                      "--net toy --dim 128|512 for the 2-D data; sagan and biggan --dim 16|32|64 and "
-                     "biggan-deep --dim 16|32 for fashion-mnist; dcgan and lsgan --dim 32|64 for fashion-mnist)");
+                     "biggan-deep and logan --dim 16|32 for fashion-mnist; dcgan and lsgan --dim 32|64 for fashion-mnist)");
   };
   if (dcgan_model(c.model)) {
     if (c.toy() || c.net != "dcgan") bad();
@@ -175,9 +184,12 @@ void with_model(const RunConfig& c, F&& f) {
       if (c.dim == 16) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 16>>>{});
       if (c.dim == 32) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 32>>>{});
       if (c.dim == 64) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 64>>>{});
-    } else {
+    } else if (c.model == "biggan-deep") {
       if (c.dim == 16) return f(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 16>>>{});
       if (c.dim == 32) return f(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 32>>>{});
+    } else {  // logan: BigGAN-deep's latent size (128) at this scale, so the two compare like for like
+      if (c.dim == 16) return f(std::type_identity<models::logan<models::logan_nets<PaddedFashion, 10, 16, 128>>>{});
+      if (c.dim == 32) return f(std::type_identity<models::logan<models::logan_nets<PaddedFashion, 10, 32, 128>>>{});
     }
     bad();
   }
@@ -199,7 +211,7 @@ void with_model(const RunConfig& c, F&& f) {
     if (c.net == "dcgan") return f(std::type_identity<models::Wgan<models::wgan_dcgan<PaddedFashion>>>{});
     if (pick.template operator()<models::Wgan>()) return;
   } else {
-    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, dcgan or lsgan)");
+    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, logan, dcgan or lsgan)");
   }
   bad();
 }
@@ -245,6 +257,18 @@ int train_command(const Args& a, const RunConfig& c) {
   if (steps < 1) fail<UsageError>("--steps must be >= 1");
   const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 0));
   auto h = default_hyper<Model>(c, steps);
+  if (a.has("lo") || a.has("latent-steps")) {
+    if constexpr (requires { h.lo_steps; }) {
+      const std::string lo = a.str("lo", "ngd");
+      if (lo != "ngd" && lo != "gd" && lo != "off") fail<UsageError>("--lo expects ngd, gd or off, found '", lo, "'");
+      h.lo_natural_gradient = lo == "ngd";
+      h.lo_steps = lo == "off" ? 0 : a.integer("latent-steps", 1);
+      if (h.lo_steps < (lo == "off" ? 0 : 1))
+        fail<UsageError>("--latent-steps must be >= 1, found ", a.integer("latent-steps", 1));
+    } else {
+      fail<UsageError>("--lo and --latent-steps are for --model logan (", c.model, " has no latent optimisation)");
+    }
+  }
   for (const auto& s : a.sets) models::hyper_set(h, s);
   if (a.resume) {
     // The run's own hyper-parameters win, so `--resume` needs no repeated --set.
@@ -293,6 +317,14 @@ int train_command(const Args& a, const RunConfig& c) {
               << "; pictures " << o.out_dir << "/samples.png, " << o.out_dir << "/losses.png\n";
   }
   return 0;
+}
+
+// --latent-steps N (>= 1) for sample and eval, or 0 when absent.
+int latent_steps(const Args& a) {
+  if (!a.has("latent-steps")) return 0;
+  const int64_t n = a.integer("latent-steps", 0);
+  if (n < 1) fail<UsageError>("--latent-steps must be >= 1, found ", n);
+  return static_cast<int>(n);
 }
 
 // --truncation T (> 0), or 0 when absent: no truncation.
@@ -344,7 +376,8 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   } else if (K > 0) {
     for (int64_t i = 0; i < n; ++i) labels.push_back((i / nrow) % K);  // row r shows class r mod K
   }
-  const Tensor<float, cpu> s = train::generate(*model, n, rng, {.labels = labels, .truncation = truncation(a)});
+  const Tensor<float, cpu> s =
+      train::generate(*model, n, rng, {.labels = labels, .truncation = truncation(a), .latent_steps = latent_steps(a)});
   if (c.toy()) {
     Rng ref(12345);
     io::scatter_plot(out, data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref), s);
@@ -370,11 +403,12 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     const auto real = train::real_features(features, train::fashion_mnist_images("test", image_side<Model>()));
     m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
                                                       .pr_samples = std::min<int64_t>(n, 10000), .seed = seed,
-                                                      .truncation = truncation(a)});
+                                                      .truncation = truncation(a), .latent_steps = latent_steps(a)});
   }
   json::Object rec{{"checkpoint", f.path}, {"samples", n}};
   if (a.has("truncation")) rec.emplace_back("truncation", truncation(a));
   if (a.has("standing-stats")) rec.emplace_back("standing_stats", a.integer("standing-stats", 0));
+  if (a.has("latent-steps")) rec.emplace_back("latent_steps", latent_steps(a));
   for (const auto& [k, v] : m) rec.emplace_back(k, v);
   std::cout << json::dump(json::Value(std::move(rec))) << '\n';
   return 0;
@@ -390,14 +424,14 @@ int run(int argc, char** argv) {
   if (cmd == "train") {
     const Args a(argc, argv, 2,
                  {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every",
-                  "sample-every", "checkpoint-every", "eval-every", "eval-samples"});
+                  "sample-every", "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
     RunConfig c;
     c.model = a.required("model");
     c.data = a.required("data");
     if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
     c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
-    c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" ? 32 : 64);
+    c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" || c.model == "logan" ? 32 : 64);
     a.required("steps");
     a.required("out");
     int rc = 0;
@@ -406,9 +440,9 @@ int run(int argc, char** argv) {
   }
   if (cmd == "sample" || cmd == "eval") {
     const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
-                                                                           "standing-stats"}
+                                                                           "standing-stats", "latent-steps"}
                                                 : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
-                                                                           "standing-stats"});
+                                                                           "standing-stats", "latent-steps"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
     const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
     const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));

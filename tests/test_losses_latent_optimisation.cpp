@@ -240,8 +240,8 @@ TEST_CASE("masks: per sample whole rows, per dimension single entries, rate as t
   CHECK(per_dim.shape() == Shape{4000, 16});
   CHECK(ops::mean(per_sample).item() == doctest::Approx(0.3).epsilon(0.05));
   CHECK(ops::mean(per_dim).item() == doctest::Approx(0.3).epsilon(0.02));
-  lo.steps = 0;
-  CHECK_THROWS_WITH(lo.validate(), doctest::Contains("steps must be >= 1, got 0"));
+  lo.steps = -1;
+  CHECK_THROWS_WITH(lo.validate(), doctest::Contains("steps must be >= 0 (0: no latent optimisation), got -1"));
   lo.steps = 1;
   lo.rate = 1.5;
   CHECK_THROWS_WITH(lo.validate(), doctest::Contains("rate (the fraction c optimised) must be in [0, 1], got 1.5"));
