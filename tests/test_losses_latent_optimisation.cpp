@@ -202,12 +202,16 @@ TEST_CASE("gradients through the latent steps match finite differences (double, 
   CHECK(worst < 1e-6);
 }
 
-TEST_CASE("k latent steps are k steps: the score is evaluated k times and z moves each time") {
+TEST_CASE("k latent steps are k steps: the score is evaluated k times and z moves each time (1st and 2nd order)") {
   const auto f = fixture("ngd_1_sample");
   Nets<double> nets(f);
-  for (int k : {1, 2, 4}) {
+  for (int k : {1, 2, 4})
+  for (bool second_order : {true, false}) {
+    CAPTURE(k);
+    CAPTURE(second_order);
     LatentOptimisation lo;
     lo.steps = k;
+    lo.second_order = second_order;
     lo.rate = 1.0;
     int calls = 0;
     std::vector<Tensor<double, cpu>> seen;

@@ -5,11 +5,13 @@
 // and the hyper-parameters round-trip and are checked.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "gantry/data/loader.hpp"
 #include "gantry/models/logan.hpp"
+#include "gantry/train/evaluate.hpp"
 
 using namespace gantry;
 
@@ -163,4 +165,27 @@ TEST_CASE("LOGAN's hyper-parameters: the paper's values, JSON round trip, bad va
   auto studio = models::logan_studiogan_hyper();
   CHECK(studio.lo_beta == 0.1);
   CHECK(studio.lo_w_r == 0.1);
+}
+
+TEST_CASE("sampling with latent steps: the latents move (and stay in [-1, 1]); other models refuse it") {
+  Model m(small_hyper(), 3);
+  Rng r0(8), r1(8);
+  const auto z = m.nets.noise(6, r0);
+  const std::vector<int64_t> y = {0, 1, 2, 3, 4, 5};
+  const auto moved = m.optimise_latents(z, y, 3, r1);
+  double change = 0;
+  for (int64_t i = 0; i < z.numel(); ++i) {
+    change += std::abs(moved[i] - z[i]);
+    CHECK(moved[i] >= -1.0f);
+    CHECK(moved[i] <= 1.0f);
+  }
+  CHECK(change > 0);
+  Rng a(4), b(4);
+  const auto plain = train::generate(m, 6, a, {.labels = y});
+  const auto optimised = train::generate(m, 6, b, {.labels = y, .latent_steps = 2});
+  CHECK(plain.to_vector() != optimised.to_vector());
+  models::biggan_deep<models::biggan_deep_nets<Image<1, 32, 32>, 10, 4, 16>> deep(models::biggan_deep_hyper(), 1);
+  Rng c(4);
+  CHECK_THROWS_WITH(train::generate(deep, 6, c, {.latent_steps = 2}),
+                    doctest::Contains("latent_steps = 2 needs a model with latent optimisation (LOGAN)"));
 }

@@ -106,6 +106,9 @@ struct LatentOptimisation {
       cost = cost.defined() ? add(cost, sq) : sq;
       step_norm += mean(sqrt(sum(mul(dz, dz), {1}))).item() / steps;
       z = clamp(add(z, mul(mask, dz)), T(-1), T(1));
+      // First order: z' does not depend on the weights, so each step starts from a fresh leaf
+      // (a plain backward frees the graph it walked, which reaches back through earlier steps).
+      if (!second_order) z = Var<T, D>(z.value(), true);
     }
     return {z, mul_scalar(cost, static_cast<T>(w_r)), step_norm};
   }
