@@ -284,26 +284,3 @@ GANTRY_CUDA_TEST_CASE("sum_to undoes broadcasting as on the CPU") {
     check_sum_close(x, [&](const auto& t) { return ops::sum_to(t, sa); }, 1e-6);
   }
 }
-
-// Host-side (no device needed): the kernels' cursor visits the same offsets as the division
-// formula, for every stride the kernels use.
-TEST_CASE("ReduceCursor walks the reduced offsets of the division formula") {
-  for (int trial = 0; trial < 200; ++trial) {
-    const Shape s = random_shape(6, 7);
-    std::vector<int> axes;
-    for (int i = 0; i < s.rank(); ++i)
-      if (uniform_int(0, 1)) axes.push_back(i);
-    if (axes.empty()) axes.push_back(0);
-    const auto p = cuda_detail::make_reduce_plan(s, axes);
-    CAPTURE(s);
-    for (int64_t step : {int64_t{1}, int64_t{3}, int64_t{32}, int64_t{256}})
-      for (int64_t start : {int64_t{0}, int64_t{1}, step - 1}) {
-        if (start >= p.red_count) continue;
-        cuda_detail::ReduceCursor c(p, start);
-        int bad = 0;
-        for (int64_t r = start; r < p.red_count; r += step, c.advance(step))
-          if (c.off != p.offset(r)) ++bad;
-        CHECK(bad == 0);
-      }
-  }
-}

@@ -34,8 +34,6 @@ struct ReducePlan {
     }
     return off;
   }
-  // The offset of reduced index r, by division (ReduceCursor walks them without; this is its
-  // reference in the tests).
   __host__ __device__ int64_t offset(int64_t r) const {
     int64_t off = 0;
     for (int k = n_red - 1; k >= 0; --k) {
@@ -43,36 +41,6 @@ struct ReducePlan {
       r /= red_dims[k];
     }
     return off;
-  }
-};
-
-// Walks reduced indices r, r + step, r + 2 step, ... of a plan, keeping r's digits (one per
-// reduced axis) so that a step costs additions and a division only when a digit overflows,
-// instead of a 64-bit division per axis per element (what made sums several times slower than
-// the memory allows).
-struct ReduceCursor {
-  const ReducePlan& p;
-  int64_t digit[max_rank] = {};
-  int64_t off = 0;
-
-  __host__ __device__ ReduceCursor(const ReducePlan& plan, int64_t r) : p(plan) {
-    for (int k = p.n_red - 1; k >= 0; --k) {
-      digit[k] = r % p.red_dims[k];
-      r /= p.red_dims[k];
-      off += digit[k] * p.red_strides[k];
-    }
-  }
-  __host__ __device__ void advance(int64_t step) {
-    if (p.n_red == 0) return;  // size-1 reduced axes only: one element
-    const int last = p.n_red - 1;
-    digit[last] += step;
-    off += step * p.red_strides[last];
-    for (int k = last; k > 0 && digit[k] >= p.red_dims[k]; --k) {
-      const int64_t carry = digit[k] / p.red_dims[k];
-      digit[k] -= carry * p.red_dims[k];
-      digit[k - 1] += carry;
-      off += carry * (p.red_strides[k - 1] - p.red_dims[k] * p.red_strides[k]);
-    }
   }
 };
 
@@ -128,8 +96,7 @@ __global__ void reduce_thread_kernel(const T* __restrict__ in, T* __restrict__ o
   for (int64_t oi = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; oi < n_out; oi += int64_t{gridDim.x} * blockDim.x) {
     const T* q = in + p.base(oi);
     double acc = 0.0;
-    ReduceCursor c(p, 0);
-    for (int64_t r = 0; r < p.red_count; ++r, c.advance(1)) acc += static_cast<double>(q[c.off]);
+    for (int64_t r = 0; r < p.red_count; ++r) acc += static_cast<double>(q[p.offset(r)]);
     out[oi] = fin(acc);
   }
 }
@@ -144,8 +111,7 @@ __global__ void reduce_warp_kernel(const T* __restrict__ in, T* __restrict__ out
   for (int64_t oi = blockIdx.x * int64_t{blockDim.x / warp_size} + threadIdx.x / warp_size; oi < n_out; oi += warps) {
     const T* q = in + p.base(oi);
     double acc = 0.0;
-    ReduceCursor c(p, lane);
-    for (int64_t r = lane; r < p.red_count; r += warp_size, c.advance(warp_size)) acc += static_cast<double>(q[c.off]);
+    for (int64_t r = lane; r < p.red_count; r += warp_size) acc += static_cast<double>(q[p.offset(r)]);
     for (int s = warp_size / 2; s > 0; s /= 2) acc += __shfl_down_sync(0xffffffffu, acc, s);
     if (lane == 0) out[oi] = fin(acc);
   }
@@ -162,9 +128,7 @@ __global__ void reduce_block_kernel(const T* __restrict__ in, T* __restrict__ ou
     const T* q = in + p.base(oi);
     const int64_t lo = ch * chunk_len, hi = lo + chunk_len < p.red_count ? lo + chunk_len : p.red_count;
     double acc = 0.0;
-    ReduceCursor c(p, lo + threadIdx.x);
-    for (int64_t r = lo + threadIdx.x; r < hi; r += blockDim.x, c.advance(blockDim.x))
-      acc += static_cast<double>(q[c.off]);
+    for (int64_t r = lo + threadIdx.x; r < hi; r += blockDim.x) acc += static_cast<double>(q[p.offset(r)]);
     buf[threadIdx.x] = acc;
     __syncthreads();
     for (int s = block_size / 2; s > 0; s /= 2) {
