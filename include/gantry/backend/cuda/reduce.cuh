@@ -5,6 +5,7 @@
 // in a fixed order, so results are reproducible bit for bit (though not equal to the CPU's
 // bits: the order of the additions differs).
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <vector>
 
@@ -34,8 +35,20 @@ struct ReducePlan {
     }
     return off;
   }
+  // The offset of reduced index r. A 64-bit division is a long subroutine on the GPU, so one
+  // reduced axis takes a multiplication and up to 2^31 reduced elements 32-bit divisions.
   __host__ __device__ int64_t offset(int64_t r) const {
+    if (n_red == 1) return r * red_strides[0];
     int64_t off = 0;
+    if (red_count <= INT32_MAX) {
+      auto q = static_cast<uint32_t>(r);
+      for (int k = n_red - 1; k >= 0; --k) {
+        const auto d = static_cast<uint32_t>(red_dims[k]);
+        off += static_cast<int64_t>(q % d) * red_strides[k];
+        q /= d;
+      }
+      return off;
+    }
     for (int k = n_red - 1; k >= 0; --k) {
       off += (r % red_dims[k]) * red_strides[k];
       r /= red_dims[k];
@@ -43,6 +56,22 @@ struct ReducePlan {
     return off;
   }
 };
+
+// Sums q[offset(r)] for r = first, first + step, ... < end in double, four loads in flight
+// (independent accumulators, combined in a fixed order: reproducible).
+template <class T>
+__device__ double strided_sum(const T* __restrict__ q, const ReducePlan& p, int64_t first, int64_t end, int64_t step) {
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int64_t r = first;
+  for (; r + 3 * step < end; r += 4 * step) {
+    a0 += static_cast<double>(q[p.offset(r)]);
+    a1 += static_cast<double>(q[p.offset(r + step)]);
+    a2 += static_cast<double>(q[p.offset(r + 2 * step)]);
+    a3 += static_cast<double>(q[p.offset(r + 3 * step)]);
+  }
+  for (; r < end; r += step) a0 += static_cast<double>(q[p.offset(r)]);
+  return (a0 + a1) + (a2 + a3);
+}
 
 inline ReducePlan make_reduce_plan(const Shape& s, const std::vector<int>& axes) {
   std::vector<int64_t> dims;
@@ -95,9 +124,7 @@ __global__ void reduce_thread_kernel(const T* __restrict__ in, T* __restrict__ o
                                      Fin fin) {
   for (int64_t oi = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; oi < n_out; oi += int64_t{gridDim.x} * blockDim.x) {
     const T* q = in + p.base(oi);
-    double acc = 0.0;
-    for (int64_t r = 0; r < p.red_count; ++r) acc += static_cast<double>(q[p.offset(r)]);
-    out[oi] = fin(acc);
+    out[oi] = fin(strided_sum(q, p, 0, p.red_count, 1));
   }
 }
 
@@ -110,8 +137,7 @@ __global__ void reduce_warp_kernel(const T* __restrict__ in, T* __restrict__ out
   const int64_t warps = int64_t{gridDim.x} * (blockDim.x / warp_size);
   for (int64_t oi = blockIdx.x * int64_t{blockDim.x / warp_size} + threadIdx.x / warp_size; oi < n_out; oi += warps) {
     const T* q = in + p.base(oi);
-    double acc = 0.0;
-    for (int64_t r = lane; r < p.red_count; r += warp_size) acc += static_cast<double>(q[p.offset(r)]);
+    double acc = strided_sum(q, p, lane, p.red_count, warp_size);
     for (int s = warp_size / 2; s > 0; s /= 2) acc += __shfl_down_sync(0xffffffffu, acc, s);
     if (lane == 0) out[oi] = fin(acc);
   }
@@ -127,9 +153,7 @@ __global__ void reduce_block_kernel(const T* __restrict__ in, T* __restrict__ ou
     const int64_t oi = task / chunks, ch = task % chunks;
     const T* q = in + p.base(oi);
     const int64_t lo = ch * chunk_len, hi = lo + chunk_len < p.red_count ? lo + chunk_len : p.red_count;
-    double acc = 0.0;
-    for (int64_t r = lo + threadIdx.x; r < hi; r += blockDim.x) acc += static_cast<double>(q[p.offset(r)]);
-    buf[threadIdx.x] = acc;
+    buf[threadIdx.x] = strided_sum(q, p, lo + threadIdx.x, hi, blockDim.x);
     __syncthreads();
     for (int s = block_size / 2; s > 0; s /= 2) {
       if (static_cast<int>(threadIdx.x) < s) buf[threadIdx.x] += buf[threadIdx.x + s];
