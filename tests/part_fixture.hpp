@@ -113,7 +113,7 @@ void check_close(const io::TensorFile& f, const std::string& key, const Tensor<T
 struct WorstError {
   double tol = 1e-4;
   double error = 0, floored = 0;
-  std::string where, floored_where;
+  std::string where{}, floored_where{};
   void check(const io::TensorFile& f, const std::string& key, const Tensor<float, cpu>& actual,
              const std::string& label, double min_scale = 0) {
     check_close(f, key, actual, tol, label, min_scale);

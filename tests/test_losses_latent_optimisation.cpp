@@ -181,7 +181,7 @@ TEST_CASE("gradients through the latent steps match finite differences (double, 
   const double h = 1e-6;
   int checked = 0;
   double worst = 0;
-  for_each_parameter<double, cpu>(nets.D, [&](const std::string& n, Var<double, cpu>& p) {
+  for_each_parameter<double, cpu>(nets.D, [&](const std::string&, Var<double, cpu>& p) {
     const auto analytic = p.grad().value().to_vector();
     auto& v = p.value();
     for (int64_t i = 0; i < v.numel(); i += 7) {
