@@ -20,15 +20,23 @@ const io::TensorFile& fixture() {
   return f;
 }
 
+// The auxiliary classifier terms of ADC-GAN, AC-GAN, TAC-GAN (make_classifier_loss_fixtures.py).
+const io::TensorFile& classifier_fixture() {
+  static const io::TensorFile f =
+      io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/classifier_loss_fixtures.safetensors");
+  return f;
+}
+
 template <class T>
-Var<T, cpu> leaf(const std::string& name) {
-  return Var<T, cpu>(fixture().get<T>(name), true);
+Var<T, cpu> leaf(const std::string& name, const io::TensorFile& f = fixture()) {
+  return Var<T, cpu>(f.get<T>(name), true);
 }
 
 // |a - e| <= tol (1 + |e|) elementwise, every value finite.
 template <class T>
-void check_close(const Tensor<T, cpu>& actual, const std::string& name, double tol) {
-  const auto expected = fixture().get<double>(name);
+void check_close(const Tensor<T, cpu>& actual, const std::string& name, double tol,
+                 const io::TensorFile& f = fixture()) {
+  const auto expected = f.get<double>(name);
   REQUIRE_MESSAGE(actual.numel() == expected.numel(), name);
   for (int64_t i = 0; i < actual.numel(); ++i) {
     const double a = static_cast<double>(actual.data()[i]), e = expected.data()[i];
@@ -129,16 +137,82 @@ TEST_CASE_TEMPLATE("cross_entropy and the ADC-GAN terms match PyTorch", T, doubl
 
   auto real = leaf<T>("adc.real"), fake = leaf<T>("adc.fake");
   const auto y_real = fixture().get_ints("adc.y_real"), y_fake = fixture().get_ints("adc.y_fake");
-  const auto d = ADC::d_loss(real, y_real, fake, y_fake);
+  const auto d = ADC{}.d_loss(real, y_real, fake, y_fake);
   check_close(d.value(), "adc.d", tol<T>());
   const auto gd = grad(std::vector<Var<T, cpu>>{d}, std::vector<Var<T, cpu>>{real, fake});
   check_close(gd[0].value(), "adc.d.grad_real", tol<T>());
   check_close(gd[1].value(), "adc.d.grad_fake", tol<T>());
-  const auto g = ADC::g_loss(fake, y_fake);
+  const auto g = ADC{}.g_loss(fake, y_fake);
   check_close(g.value(), "adc.g", tol<T>());
   check_close(grad(g, fake).value(), "adc.g.grad_fake", tol<T>());
   CHECK(ADC::real_labels({0, 3}) == std::vector<int64_t>{0, 6});
   CHECK(ADC::fake_labels({0, 3}) == std::vector<int64_t>{1, 7});
+}
+
+// One auxiliary classifier policy against the official code's terms, with cross-entropy and
+// with the multi-class hinge, λ_D = 0.7 and λ_G = 0.3.
+template <class T, class Policy>
+void check_classifier_policy(const std::string& name, const std::string& logits) {
+  const io::TensorFile& f = classifier_fixture();
+  const auto y_real = f.get_ints("y_real"), y_fake = f.get_ints("y_fake");
+  for (const bool hinge : {false, true}) {
+    const std::string key = name + (hinge ? ".hinge" : ".ce");
+    Policy p;
+    p.lambda_d = 0.7;
+    p.lambda_g = 0.3;
+    p.hinge = hinge;
+    auto real = leaf<T>(logits + ".real", f), fake = leaf<T>(logits + ".fake", f);
+    const auto d = p.d_loss(real, y_real, fake, y_fake);
+    check_close(d.value().reshape({1}), key + ".d", tol<T>(), f);
+    const auto gd = grad(std::vector<Var<T, cpu>>{d}, std::vector<Var<T, cpu>>{real, fake}, {},
+                         GradOptions{.allow_unused = true});
+    check_close(gd[0].value(), key + ".d.grad_real", tol<T>(), f);
+    if (gd[1].defined()) check_close(gd[1].value(), key + ".d.grad_fake", tol<T>(), f);
+    else check_close(Tensor<T, cpu>::zeros(fake.shape()), key + ".d.grad_fake", tol<T>(), f);
+    auto fake_g = leaf<T>(logits + ".fake", f);
+    const auto g = p.g_loss(fake_g, y_fake);
+    check_close(g.value().reshape({1}), key + ".g", tol<T>(), f);
+    check_close(grad(g, fake_g).value(), key + ".g.grad_fake", tol<T>(), f);
+  }
+}
+
+TEST_CASE_TEMPLATE("ADC-GAN, AC-GAN and TAC-GAN classifier terms match the official code (CE and multi-class hinge)",
+                   T, double, float) {
+  check_classifier_policy<T, ADC>("adc", "logits2k");
+  check_classifier_policy<T, ACGAN>("ac", "logitsk");
+  check_classifier_policy<T, TACGAN>("tac", "logits2k");
+  static_assert(AuxiliaryClassifier<ADC> && AuxiliaryClassifier<ACGAN> && AuxiliaryClassifier<TACGAN>);
+  static_assert(!AuxiliaryClassifier<Hinge>);
+}
+
+TEST_CASE("multi-class hinge: by hand, gradcheck and gradgradcheck; classifier shape errors") {
+  // Row 0: label 1 of logits (0, 2, 1.5): relu(1 - 2 + 0) = 0 and relu(1 - 2 + 1.5) = 0.5;
+  // row 1: label 0 of (1, 1, -3): relu(1) = 1 and relu(-3) = 0. Mean over 4 entries: 0.375.
+  const auto l = V(Tensor<double, cpu>::from({2, 3}, {0, 2, 1.5, 1, 1, -3}), true);
+  CHECK(multi_class_hinge(l, {1, 0}, true).item() == doctest::Approx(0.375));
+  // Without relu: (0 - 2) + (1.5 - 2) + (1 - 1) + (-3 - 1) = -6.5, over 4.
+  CHECK(multi_class_hinge(l, {1, 0}, false).item() == doctest::Approx(-1.625));
+  Rng gen(3);
+  const std::vector<int64_t> y = {1, 0, 2};
+  const Vs x = {random_input({3, 4}, gen, -3, 3)};
+  for (const bool relu_form : {true, false}) {
+    const GradFn f = [&](const Vs& v) { return multi_class_hinge(v[0], y, relu_form); };
+    auto r = gradcheck(f, x);
+    CHECK_MESSAGE(r.ok, r.report);
+    r = gradgradcheck(f, x);
+    CHECK_MESSAGE(r.ok, r.report);
+  }
+  const std::vector<int64_t> y2 = {1, 0};
+  const GradFn tac_d = [&](const Vs& v) { return TACGAN{}.d_loss(v[0], y2, v[1], y2); };
+  const GradFn tac_g = [&](const Vs& v) { return TACGAN{}.g_loss(v[0], y2); };
+  const Vs t = {random_input({2, 4}, gen, -3, 3), random_input({2, 4}, gen, -3, 3)};
+  auto r = gradgradcheck(tac_d, t);
+  CHECK_MESSAGE(r.ok, r.report);
+  r = gradgradcheck(tac_g, {t[1]});
+  CHECK_MESSAGE(r.ok, r.report);
+  CHECK_THROWS_WITH_AS(multi_class_hinge(l, {3, 0}, true), doctest::Contains("label 3 of row 0 is outside [0, 3)"),
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(TACGAN{}.g_loss(l, {0, 1}), doctest::Contains("TACGAN: expects [N, 2K] logits"), ShapeError);
 }
 
 TEST_CASE("softplus: stable and exact at the extremes, first and second derivative") {
@@ -175,8 +249,8 @@ TEST_CASE("loss policies: gradcheck, and gradgradcheck where the loss is smooth"
   auto r = gradgradcheck(bce, x);
   CHECK_MESSAGE(r.ok, r.report);
   const std::vector<int64_t> y = {1, 0, 2};
-  const GradFn adc_d = [y](const Vs& v) { return ADC::d_loss(v[0], y, v[1], y); };
-  const GradFn adc_g = [y](const Vs& v) { return ADC::g_loss(v[0], y); };
+  const GradFn adc_d = [y](const Vs& v) { return ADC{}.d_loss(v[0], y, v[1], y); };
+  const GradFn adc_g = [y](const Vs& v) { return ADC{}.g_loss(v[0], y); };
   const Vs l = {random_input({3, 6}, gen, -3, 3), random_input({3, 6}, gen, -3, 3)};
   r = gradgradcheck(adc_d, l);
   CHECK_MESSAGE(r.ok, r.report);
@@ -193,7 +267,7 @@ TEST_CASE("losses: shape errors name the op and the shapes") {
                        ShapeError);
   CHECK_THROWS_WITH_AS(cross_entropy(x, {0}), doctest::Contains("cross_entropy: logits of shape [2, 3] and 1 labels"),
                        ShapeError);
-  CHECK_THROWS_AS(ADC::g_loss(x, {1, 0}), ShapeError);  // label 2y + 1 = 3 needs 4 logits
+  CHECK_THROWS_AS(ADC{}.g_loss(x, {1, 0}), ShapeError);  // label 2y + 1 = 3 needs 4 logits
 }
 
 TEST_CASE_TEMPLATE("WGAN-GP penalty and its gradient in the critic's weights match PyTorch", T, double, float) {

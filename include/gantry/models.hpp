@@ -11,6 +11,7 @@
 #include "models/hinge_gan.hpp"
 #include "models/hyper.hpp"
 #include "models/logan.hpp"
+#include "models/adcgan.hpp"
 #include "models/net_pair.hpp"
 #include "models/sagan.hpp"
 #include "models/standing_stats.hpp"

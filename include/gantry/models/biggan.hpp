@@ -18,6 +18,9 @@
 //   arch[32] labels all four blocks 16, so Attn = 16 adds attention after every D block and
 //   other values add none in D.
 //
+// DHead: D's head on its last feature map (default the projection head; ADC-GAN, AC-GAN and
+//   TAC-GAN put Heads<LinearHead<>, classifier head> there, adcgan.hpp).
+//
 // Truncated sampling: truncated_noise (truncation.hpp).
 #include <type_traits>
 
@@ -68,7 +71,8 @@ struct biggan32_body {
 };
 }  // namespace detail
 
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
+template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128,
+          class DHead = ProjectionHead<Classes>>
 struct biggan_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: biggan_nets is BigGAN-PyTorch's arch[32]: it takes Image<C, 32, 32> (pad 28x28 images "
@@ -79,10 +83,11 @@ struct biggan_nets {
   using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, ConditionalBatchNorm<ClassTable<Classes>>>;
   using G = typename detail::build<Generator, detail::parts<Latent<Z>, gantry::Classes<Classes>>, typename Body::g>::type;
   using D = typename detail::build<Discriminator, detail::parts<ImageShape>,
-                                   typename detail::push_all<typename Body::d, ProjectionHead<Classes>>::type>::type;
+                                   typename detail::push_all<typename Body::d, DHead>::type>::type;
 };
 
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
+template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128,
+          class DHead = ProjectionHead<Classes>>
 struct biggan_hier_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: biggan_hier_nets is BigGAN-PyTorch's arch[32]: it takes Image<C, 32, 32> (pad 28x28 images "
@@ -97,7 +102,7 @@ struct biggan_hier_nets {
                                    detail::parts<Latent<Z>, gantry::Classes<Classes>, SharedEmbedding<Z>, Hierarchical>,
                                    typename Body::g>::type;
   using D = typename detail::build<Discriminator, detail::parts<ImageShape>,
-                                   typename detail::push_all<typename Body::d, ProjectionHead<Classes>>::type>::type;
+                                   typename detail::push_all<typename Body::d, DHead>::type>::type;
 };
 
 // scripts/launch_cifar_ema.sh: batch 50, 4 D steps, lr 2e-4 both, betas (0, 0.999), EMA

@@ -18,6 +18,11 @@
 // frozen (z' = z without latent optimisation), regularisers' after_g_backward(G) (orthogonal
 // regularisation), the optimiser step, EMA.
 //
+// With an auxiliary classifier (ADC-GAN, AC-GAN, TAC-GAN: `Paper::classifier(h)`, an
+// AuxiliaryClassifier of losses/classification.hpp) D's passes return its class logits too
+// (forward_all), its d_loss(logits_real, y, logits_fake, y_fake) joins D's loss and its
+// g_loss(logits, y) G's; logged as d_aux and g_aux.
+//
 // Logged: d_loss (with penalties), d_real and d_fake (mean D outputs), the loss's own
 // estimate (Wasserstein: "wasserstein" = -its d_loss), each penalty by its log_name, g_loss;
 // with latent optimisation lo_cost (its cost in the D step) and dz_norm (mean |Δz|).
@@ -35,6 +40,7 @@
 #include "../autograd/ops/reduce.hpp"
 #include "../data/loader.hpp"
 #include "../losses/adversarial.hpp"
+#include "../losses/classification.hpp"
 #include "../losses/latent_optimisation.hpp"
 #include "../losses/regulariser.hpp"
 #include "hyper.hpp"
@@ -66,9 +72,29 @@ auto latent_policy(const typename Paper::Hyper& h) {
   else
     return GaussianLatent{};
 }
+
+// No auxiliary classifier: the step reads D's adversarial output only.
+struct NoClassifier {};
+
+template <class Paper>
+auto classifier_policy(const typename Paper::Hyper& h) {
+  if constexpr (requires { Paper::classifier(h); })
+    return Paper::classifier(h);
+  else
+    return NoClassifier{};
+}
+
+// D's outputs for real and fake: the adversarial scores, and the class logits when the paper
+// has an auxiliary classifier.
+template <class T, class D>
+struct DOutputs {
+  Var<T, D> real, fake, real_logits, fake_logits;
+};
 }  // namespace gan_detail
 
-// A Paper policy. Optional: `static Latent latent(h)` (a latent policy, as LatentOptimisation;
+// A Paper policy. Optional: `static Classifier classifier(h)` (an auxiliary classifier policy
+// of losses/classification.hpp; D must then have a classifier head), `static Latent latent(h)`
+// (a latent policy, as LatentOptimisation;
 // GaussianLatent without it), `static std::pair<double, double> learning_rates(h, g_step)`
 // (G's and D's, for the G step g_step and the D steps before it; constant without it) and
 // `static Hyper hyper()` (the paper's values; Hyper{} without it).
@@ -97,6 +123,8 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   using Loss = typename Paper::Loss;
   using Regularisers = decltype(Paper::regularisers(std::declval<const Hyper&>()));
   using Latent = decltype(gan_detail::latent_policy<Paper>(std::declval<const Hyper&>()));
+  using Classifier = decltype(gan_detail::classifier_policy<Paper>(std::declval<const Hyper&>()));
+  static constexpr bool has_classifier = !std::is_same_v<Classifier, gan_detail::NoClassifier>;
   using typename Base::Pair;
   using Base::nets;
   static constexpr const char* name = Paper::name;
@@ -106,7 +134,15 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
         hyper_(h),
         settings_(Paper::settings(h)),
         regularisers_(Paper::regularisers(h)),
-        latent_(gan_detail::latent_policy<Paper>(h)) {
+        latent_(gan_detail::latent_policy<Paper>(h)),
+        classifier_(gan_detail::classifier_policy<Paper>(h)) {
+    static_assert(!has_classifier || AuxiliaryClassifier<Classifier>,
+                  "gantry: Gan: Paper::classifier(h) must return an auxiliary classifier policy with "
+                  "d_loss(logits_real, y_real, logits_fake, y_fake), g_loss(logits, y) and a log_name "
+                  "(losses/classification.hpp: ADC, ACGAN, TACGAN)");
+    static_assert(!has_classifier || !std::is_same_v<typename Nets::D::outputs::classifier, NoOutput>,
+                  "gantry: Gan: the paper has an auxiliary classifier but D has no classifier head: end D with "
+                  "Heads<adversarial head, ADCHead<K> | ClassifierHead<K> | TwinClassifierHead<K>>");
     static_assert(all_regularisers(static_cast<Regularisers*>(nullptr)),
                   "gantry: Gan: Paper::regularisers(h) must return a std::tuple of regulariser policies, each "
                   "with before_d_step(D), d_penalty(critic, real, fake, rng) or after_g_backward(G) "
@@ -163,7 +199,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     std::optional<typename Pair::FreezeG> frozen_g;
     if (latent_.active()) frozen_g.emplace(nets.G);
     const T scale = T(1) / static_cast<T>(real.size());
-    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0, lo_cost = 0, dz_norm = 0;
+    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0, lo_cost = 0, dz_norm = 0, aux = 0;
     std::vector<double> penalties(penalty_names().size(), 0.0);
     for (const data::Batch& b : real) {
       const int64_t n = b.size();
@@ -179,19 +215,16 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       } else {
         fake = nets.detached_fakes(n, y_fake, rng);
       }
-      V d_real, d_fake;
-      if (settings_.d_pass == DPass::concatenated) {
-        std::vector<int64_t> y = b.labels;
-        y.insert(y.end(), y_fake.begin(), y_fake.end());
-        const auto both = split(nets.D.forward(concat(std::vector<V>{x, fake}, 0), y, true), {n, n}, 0);
-        d_real = both[0];
-        d_fake = both[1];
-      } else {
-        d_real = nets.D.forward(x, b.labels, true);
-        d_fake = nets.D.forward(fake, y_fake, true);
-      }
+      const gan_detail::DOutputs<T, Device> out = discriminate(x, b.labels, fake, y_fake);
+      const V& d_real = out.real;
+      const V& d_fake = out.fake;
       const V adv = Loss::d_loss(d_real, d_fake);
       V total = cost.defined() ? add(adv, cost) : adv;
+      if constexpr (has_classifier) {
+        const V c = classifier_.d_loss(out.real_logits, b.labels, out.fake_logits, y_fake);
+        total = add(total, c);
+        aux += c.item() * scale;
+      }
       std::size_t k = 0;
       for_each_regulariser([&](auto& r) {
         if constexpr (penalises_d<decltype(r)>) {
@@ -211,6 +244,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     if constexpr (d_estimate_name<Loss>() != nullptr) out.emplace_back(d_estimate_name<Loss>(), -adversarial);
     const auto names = penalty_names();
     for (std::size_t k = 0; k < names.size(); ++k) out.emplace_back(names[k], penalties[k]);
+    if constexpr (has_classifier) out.emplace_back("d_aux", aux);
     if (latent_.active()) {
       out.emplace_back("lo_cost", lo_cost);
       out.emplace_back("dz_norm", dz_norm);
@@ -219,7 +253,18 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   }
 
   StepLosses g_step(int accumulate, Rng& rng) {
-    const auto g_loss = [](const V& d) { return Loss::g_loss(d); };
+    double aux = 0;
+    const T aux_scale = T(1) / static_cast<T>(accumulate);
+    const auto g_loss = [&](const V& fake, const std::vector<int64_t>& y) {
+      if constexpr (has_classifier) {
+        const DiscriminatorOutput<T, Device> d = this->nets.D.forward_all(fake, y, true);
+        const V c = this->classifier_.g_loss(d.classifier, y);
+        aux += c.item() * aux_scale;
+        return add(Loss::g_loss(d.adversarial), c);
+      } else {
+        return Loss::g_loss(this->nets.D.forward(fake, y, true));
+      }
+    };
     const auto optimised = [&](const Tensor<T, Device>& z0, const std::vector<int64_t>& y, Rng& r) {
       auto z = this->optimised_latent(z0, y, r);
       if (!this->cost_in_g()) z.cost = V();
@@ -233,7 +278,9 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     });
     nets.opt_G.step();
     nets.update_ema(step_ + 1);  // counted from 1, as BigGAN-PyTorch's iterations
-    return {{"g_loss", loss}};
+    StepLosses out{{"g_loss", loss}};
+    if constexpr (has_classifier) out.emplace_back("g_aux", aux);
+    return out;
   }
 
  private:
@@ -247,6 +294,39 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   template <class U>
   static constexpr bool all_regularisers(U*) {
     return false;
+  }
+
+  // D on the real batch (labels y) and the fakes (y_fake), in one concatenated pass or two;
+  // with an auxiliary classifier also its logits.
+  gan_detail::DOutputs<T, Device> discriminate(const V& x, const std::vector<int64_t>& y, const V& fake,
+                                               const std::vector<int64_t>& y_fake) {
+    gan_detail::DOutputs<T, Device> out;
+    const auto run = [&](const V& images, const std::vector<int64_t>& labels) {
+      if constexpr (has_classifier) {
+        const DiscriminatorOutput<T, Device> d = this->nets.D.forward_all(images, labels, true);
+        return std::pair{d.adversarial, d.classifier};
+      } else {
+        return std::pair{this->nets.D.forward(images, labels, true), V()};
+      }
+    };
+    if (settings_.d_pass == DPass::concatenated) {
+      const int64_t n = x.dim(0);
+      std::vector<int64_t> both_y = y;
+      both_y.insert(both_y.end(), y_fake.begin(), y_fake.end());
+      const auto [scores, logits] = run(concat(std::vector<V>{x, fake}, 0), both_y);
+      const auto s = split(scores, {n, fake.dim(0)}, 0);
+      out.real = s[0];
+      out.fake = s[1];
+      if constexpr (has_classifier) {
+        const auto l = split(logits, {n, fake.dim(0)}, 0);
+        out.real_logits = l[0];
+        out.fake_logits = l[1];
+      }
+    } else {
+      std::tie(out.real, out.real_logits) = run(x, y);
+      std::tie(out.fake, out.fake_logits) = run(fake, y_fake);
+    }
+    return out;
   }
 
   // z0 after the latent policy's steps against D(G(., y), y) (training mode), with its mask
@@ -312,6 +392,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   GanSettings settings_;
   Regularisers regularisers_;
   Latent latent_;
+  Classifier classifier_;
   int64_t step_ = 0;
 };
 

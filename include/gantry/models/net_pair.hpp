@@ -115,9 +115,9 @@ class NetPair {
   };
 
   // The backward half of a generator update: `accumulate` micro-batches of fresh z (and
-  // uniform labels), each adding (g_loss(D(G(z')), ...) + cost) / accumulate to G's gradients,
-  // with D's weights frozen; z' and the cost come from `latent`. Returns the mean loss; the
-  // caller adds regularisers and steps opt_G.
+  // uniform labels), each adding (g_loss(G(z', labels), labels) + cost) / accumulate to G's
+  // gradients, with D's weights frozen (g_loss runs D); z' and the cost come from `latent`.
+  // Returns the mean loss; the caller adds regularisers and steps opt_G.
   template <class GLoss, class Latent = AsDrawn>
   double generator_backward(int64_t batch, int accumulate, Rng& rng, GLoss&& g_loss, Latent&& latent = {}) {
     opt_G.zero_grad();
@@ -127,7 +127,7 @@ class NetPair {
     for (int a = 0; a < accumulate; ++a) {
       const auto labels = random_labels(batch, rng);
       const OptimisedLatent<T, cpu> z = latent(noise(batch, rng), labels, rng);
-      Var<T, cpu> g = g_loss(D.forward(G.forward(z.z, labels, true), labels, true));
+      Var<T, cpu> g = g_loss(G.forward(z.z, labels, true), labels);
       if (z.cost.defined()) g = add(g, z.cost);
       mul_scalar(g, scale).backward();
       loss += g.item() * scale;
