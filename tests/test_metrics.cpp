@@ -254,3 +254,41 @@ TEST_CASE("mean_pairwise_distance: hand-computed sets, scale, and bad input") {
   CHECK_THROWS_WITH_AS(metrics::mean_pairwise_distance(Tensor<double, cpu>::zeros(Shape{1, 3})),
                        doctest::Contains("needs at least 2"), ShapeError);
 }
+
+TEST_CASE("intra_class_frechet_distance: per class against the class's real images, averaged") {
+  // Real: two classes of 40 random 3-d features each. Generated class 0 = real class 0 exactly
+  // (FD 0); generated class 1 = real class 1 shifted by (1, 2, 2) (FD = |shift|^2 = 9); rows of
+  // the two classes interleaved differently on the two sides.
+  Rng rng(4);
+  std::vector<float> real, fake;
+  std::vector<int64_t> real_y, fake_y;
+  std::vector<std::vector<float>> rows[2];
+  for (int i = 0; i < 80; ++i) {
+    const int k = i % 2;
+    std::vector<float> r = {static_cast<float>(rng.normal()), static_cast<float>(rng.normal() * 2),
+                            static_cast<float>(rng.normal() + 3 * k)};
+    real.insert(real.end(), r.begin(), r.end());
+    real_y.push_back(k);
+    rows[k].push_back(r);
+  }
+  for (int k : {1, 0})
+    for (const auto& r : rows[k]) {
+      fake.insert(fake.end(), {r[0] + (k ? 1.f : 0.f), r[1] + (k ? 2.f : 0.f), r[2] + (k ? 2.f : 0.f)});
+      fake_y.push_back(k);
+    }
+  const auto rt = Tensor<float, cpu>::from({80, 3}, real), ft = Tensor<float, cpu>::from({80, 3}, fake);
+  const IntraClassFD d = intra_class_frechet_distance(rt, real_y, ft, fake_y, 2);
+  REQUIRE(d.per_class.size() == 2);
+  CHECK(d.per_class[0] == doctest::Approx(0.0).epsilon(1e-6).scale(1));
+  CHECK(d.per_class[1] == doctest::Approx(9.0).epsilon(1e-5));
+  CHECK(d.mean == doctest::Approx(4.5).epsilon(1e-5));
+  // The pooled FD sees only the shifted half: much smaller than the intra-class one of class 1.
+  CHECK(frechet_distance(rt, ft) < d.per_class[1]);
+  CHECK_THROWS_WITH_AS(intra_class_frechet_distance(rt, real_y, ft, fake_y, 3),
+                       doctest::Contains("class 2 has 0 real images; at least 2 are needed"), Error);
+  fake_y[5] = 7;
+  CHECK_THROWS_WITH_AS(intra_class_frechet_distance(rt, real_y, ft, fake_y, 2),
+                       doctest::Contains("generated label 7 of row 5 is outside [0, 2)"), ShapeError);
+  CHECK_THROWS_WITH_AS(intra_class_frechet_distance(rt, std::vector<int64_t>(3, 0), ft, fake_y, 2),
+                       doctest::Contains("80 real features but 3 labels"), ShapeError);
+}

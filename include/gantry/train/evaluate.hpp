@@ -8,10 +8,12 @@
 //   frequent predicted class (mode dropping shows as a class near 0), the diversity (mean
 //   pairwise feature distance of the samples over that of real images), and for a class-
 //   conditional generator the class consistency: how often the classifier names the class
-//   the generator was asked for.
+//   the generator was asked for, and, given the real images' labels, the intra-class FD (each
+//   class's generated images against its real ones, averaged; ADC-GAN's Intra-FID).
 #include <algorithm>
 #include <type_traits>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../core/factories.hpp"
@@ -87,13 +89,17 @@ Metrics toy_metrics(Model& model, const toy::Modes& modes, int64_t n, std::uint6
 struct RealFeatures {
   Tensor<float, cpu> features;  // [N, F]
   metrics::FeatureStats stats;
+  std::vector<int64_t> labels;  // the images' classes, for the intra-class FD (empty: none)
 };
 
 template <class Features>
-RealFeatures real_features(Features& f, const Tensor<float, cpu>& images) {
+RealFeatures real_features(Features& f, const Tensor<float, cpu>& images, std::vector<int64_t> labels = {}) {
+  check(labels.empty() || static_cast<int64_t>(labels.size()) == images.dim(0), "real_features: ", images.dim(0),
+        " images but ", labels.size(), " labels");
   RealFeatures r;
   r.features = f.features(images);
   r.stats = metrics::feature_stats(r.features);
+  r.labels = std::move(labels);
   return r;
 }
 
@@ -105,6 +111,7 @@ struct ImageMetricOptions {
   std::uint64_t seed = 0;
   double truncation = 0;         // > 0: truncated z (generate)
   int latent_steps = 0;          // > 0: latent optimisation steps first (generate; LOGAN)
+  bool per_class_fd = false;     // also intra_fd_<k>, each class's FD (class-conditional models)
 };
 
 template <class Model, class Features>
@@ -130,7 +137,15 @@ Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, Image
   out.emplace_back("rarest_class", *lo);
   out.emplace_back("commonest_class", *hi);
   constexpr int K = std::remove_reference_t<decltype(model.nets)>::num_classes;
-  if constexpr (K > 0) out.emplace_back("class_consistency", metrics::class_consistency(logits, labels));
+  if constexpr (K > 0) {
+    out.emplace_back("class_consistency", metrics::class_consistency(logits, labels));
+    if (!real.labels.empty()) {
+      const auto intra = metrics::intra_class_frechet_distance(real.features, real.labels, fake, labels, K);
+      out.emplace_back("intra_fd", intra.mean);
+      if (opt.per_class_fd)
+        for (int k = 0; k < K; ++k) out.emplace_back("intra_fd_" + std::to_string(k), intra.per_class[static_cast<std::size_t>(k)]);
+    }
+  }
   return out;
 }
 

@@ -1,16 +1,12 @@
-// The `gantry` command line (built as build/<preset>/examples/gantry):
-//
-//   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|dcgan|lsgan
-//                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
-//   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
-//                 [--standing-stats N]
-//   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
-//   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss] [--x step]
-//
-// A checkpoint records the model, the net and the data set it was trained with, so sample and
-// eval need only the file. Bad arguments print the usage and exit with status 2; errors while
-// running print the message and exit with status 1.
+#pragma once
+// The pieces of the `gantry` command line that its translation units share: the usage text,
+// argument parsing, the run configuration a checkpoint records, and the train / sample / eval
+// commands as templates over the model type. Each family of models is instantiated in a
+// .cpp of its own (models_*.cpp), so the families compile in parallel; main.cpp dispatches.
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -25,33 +21,29 @@
 #include "gantry/io/grid.hpp"
 #include "gantry/io/plot.hpp"
 #include "gantry/train/fashion_classifier.hpp"
-#include "gantry/models/biggan.hpp"
-#include "gantry/models/biggan_deep.hpp"
-#include "gantry/models/dcgan.hpp"
-#include "gantry/models/logan.hpp"
-#include "gantry/models/sagan.hpp"
 #include "gantry/models/standing_stats.hpp"
-#include "gantry/models/wgan.hpp"
-#include "gantry/models/wgan_gp.hpp"
-#include "gantry/models/wgan_nets.hpp"
+#include "gantry/models/hyper.hpp"
 #include "gantry/train/evaluate.hpp"
 #include "gantry/train/trainer.hpp"
+
+
+namespace gantry_cli {
 
 using namespace gantry;
 namespace json = gantry::io::json;
 
-namespace {
-
-const char* usage = R"(usage:
-  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|dcgan|lsgan
+inline const char* usage = R"(usage:
+  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|dcgan|lsgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
       --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
-                               data; dcgan is 32x32, for wgan). sagan, biggan, biggan-deep and
-                               logan are class-conditional, 32x32 (Fashion-MNIST zero-padded),
-                               with their own nets; dcgan and lsgan use the dcgan nets (32x32)
+                               data; dcgan is 32x32, for wgan). sagan, biggan, biggan-deep,
+                               logan, adcgan, acgan and tacgan are class-conditional, 32x32
+                               (Fashion-MNIST zero-padded), with their own nets; dcgan and lsgan
+                               use the dcgan nets (32x32)
       --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
-                               sagan, biggan: Ch 16, 32 or 64 (default, the papers');
+                               sagan, biggan, adcgan, acgan, tacgan: Ch 16, 32 or 64
+                               (default, the papers');
                                biggan-deep, logan: Ch 16 or 32 (default);
                                dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
       --seed S                 default 0
@@ -150,71 +142,12 @@ using FashionShape = Image<1, 28, 28>;
 using PaddedFashion = Image<1, 32, 32>;
 
 // Class-conditional hinge-loss models: the paper's nets at width Ch, Fashion-MNIST padded to 32.
-bool hinge_model(const std::string& name) {
-  return name == "sagan" || name == "biggan" || name == "biggan-deep" || name == "logan";
+inline bool hinge_model(const std::string& name) {
+  return name == "sagan" || name == "biggan" || name == "biggan-deep" || name == "logan" || name == "adcgan" ||
+         name == "acgan" || name == "tacgan";
 }
 // Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
-bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
-
-template <class F>
-void with_model(const RunConfig& c, F&& f) {
-  const auto bad = [&] {
-    fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
-                     " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
-                     "--net toy --dim 128|512 for the 2-D data; sagan and biggan --dim 16|32|64 and "
-                     "biggan-deep and logan --dim 16|32 for fashion-mnist; dcgan and lsgan --dim 32|64 for fashion-mnist)");
-  };
-  if (dcgan_model(c.model)) {
-    if (c.toy() || c.net != "dcgan") bad();
-    const bool ls = c.model == "lsgan";
-    if (c.dim == 32)
-      return ls ? f(std::type_identity<models::lsgan<PaddedFashion, 100, 32, 32>>{})
-                : f(std::type_identity<models::dcgan<PaddedFashion, 100, 32, 32>>{});
-    if (c.dim == 64)
-      return ls ? f(std::type_identity<models::lsgan<PaddedFashion>>{}) : f(std::type_identity<models::dcgan<PaddedFashion>>{});
-    bad();
-  }
-  if (hinge_model(c.model)) {
-    if (c.toy() || c.net != c.model) bad();
-    if (c.model == "sagan") {
-      if (c.dim == 16) return f(std::type_identity<models::sagan<PaddedFashion, 10, 16>>{});
-      if (c.dim == 32) return f(std::type_identity<models::sagan<PaddedFashion, 10, 32>>{});
-      if (c.dim == 64) return f(std::type_identity<models::sagan<PaddedFashion, 10, 64>>{});
-    } else if (c.model == "biggan") {
-      if (c.dim == 16) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 16>>>{});
-      if (c.dim == 32) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 32>>>{});
-      if (c.dim == 64) return f(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 64>>>{});
-    } else if (c.model == "biggan-deep") {
-      if (c.dim == 16) return f(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 16>>>{});
-      if (c.dim == 32) return f(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 32>>>{});
-    } else {  // logan: BigGAN-deep's latent size (128) at this scale, so the two compare like for like
-      if (c.dim == 16) return f(std::type_identity<models::logan<models::logan_nets<PaddedFashion, 10, 16, 128>>>{});
-      if (c.dim == 32) return f(std::type_identity<models::logan<models::logan_nets<PaddedFashion, 10, 32, 128>>>{});
-    }
-    bad();
-  }
-  if (c.toy() != (c.net == "toy")) bad();
-  const auto pick = [&]<template <class, class> class M>() {
-    if (c.net == "toy" && c.dim == 512) return f(std::type_identity<M<models::wgan_gp_toy<512>, float>>{}), true;
-    if (c.net == "toy" && c.dim == 128) return f(std::type_identity<M<models::wgan_gp_toy<128>, float>>{}), true;
-    if (c.net == "resnet" && c.dim == 32)
-      return f(std::type_identity<M<models::wgan_gp_resnet<FashionShape, 32>, float>>{}), true;
-    if (c.net == "resnet" && c.dim == 64)
-      return f(std::type_identity<M<models::wgan_gp_resnet<FashionShape, 64>, float>>{}), true;
-    if (c.net == "resnet" && c.dim == 128)
-      return f(std::type_identity<M<models::wgan_gp_resnet<FashionShape, 128>, float>>{}), true;
-    return false;
-  };
-  if (c.model == "wgan-gp") {
-    if (pick.template operator()<models::WganGp>()) return;
-  } else if (c.model == "wgan") {
-    if (c.net == "dcgan") return f(std::type_identity<models::Wgan<models::wgan_dcgan<PaddedFashion>>>{});
-    if (pick.template operator()<models::Wgan>()) return;
-  } else {
-    fail<UsageError>("unknown --model '", c.model, "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, logan, dcgan or lsgan)");
-  }
-  bad();
-}
+inline bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
 
 template <class Model>
 constexpr int64_t image_side() {
@@ -237,14 +170,14 @@ typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps) {
 }
 
 // Fashion-MNIST in [-1, 1], zero-padded to the model's side.
-data::Loader fashion_loader(const std::string& split, int64_t side, int64_t batch, std::uint64_t seed) {
+inline data::Loader fashion_loader(const std::string& split, int64_t side, int64_t batch, std::uint64_t seed) {
   data::LoaderOptions o;
   o.batch_size = batch;
   o.pad_to = side == 28 ? 0 : side;
   return data::Loader(data::fashion_mnist(split), o, Rng(seed));
 }
 
-const toy::Modes* toy_modes(const std::string& data) {
+inline const toy::Modes* toy_modes(const std::string& data) {
   static const toy::Modes eight = toy::eight_gaussians_modes(), grid = toy::twentyfive_gaussians_modes();
   if (data == "8gaussians") return &eight;
   if (data == "25gaussians") return &grid;
@@ -308,7 +241,7 @@ int train_command(const Args& a, const RunConfig& c) {
     trainer.evaluate = [&](Model& m, int64_t) {
       if (!features) {
         features.emplace(train::load_or_train_fashion_classifier());
-        real = train::real_features(*features, train::fashion_mnist_images("test", side));
+        real = train::real_features(*features, train::fashion_mnist_images("test", side), data::fashion_mnist("test").labels);
       }
       return train::image_metrics(m, *features, real, {.samples = eval_samples, .seed = 99});
     };
@@ -320,7 +253,7 @@ int train_command(const Args& a, const RunConfig& c) {
 }
 
 // --latent-steps N (>= 1) for sample and eval, or 0 when absent.
-int latent_steps(const Args& a) {
+inline int latent_steps(const Args& a) {
   if (!a.has("latent-steps")) return 0;
   const int64_t n = a.integer("latent-steps", 0);
   if (n < 1) fail<UsageError>("--latent-steps must be >= 1, found ", n);
@@ -328,7 +261,7 @@ int latent_steps(const Args& a) {
 }
 
 // --truncation T (> 0), or 0 when absent: no truncation.
-double truncation(const Args& a) {
+inline double truncation(const Args& a) {
   if (!a.has("truncation")) return 0;
   const std::string& s = a.values.at("truncation");
   char* end = nullptr;
@@ -400,10 +333,12 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     m = train::toy_metrics(*model, *modes, n, seed);
   } else {
     auto features = train::load_or_train_fashion_classifier();
-    const auto real = train::real_features(features, train::fashion_mnist_images("test", image_side<Model>()));
+    const auto real = train::real_features(features, train::fashion_mnist_images("test", image_side<Model>()),
+                                           data::fashion_mnist("test").labels);
     m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
                                                       .pr_samples = std::min<int64_t>(n, 10000), .seed = seed,
-                                                      .truncation = truncation(a), .latent_steps = latent_steps(a)});
+                                                      .truncation = truncation(a), .latent_steps = latent_steps(a),
+                                                      .per_class_fd = true});
   }
   json::Object rec{{"checkpoint", f.path}, {"samples", n}};
   if (a.has("truncation")) rec.emplace_back("truncation", truncation(a));
@@ -414,73 +349,26 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   return 0;
 }
 
-int run(int argc, char** argv) {
-  if (argc < 2) fail<UsageError>("missing command (train, sample or eval)");
-  const std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    std::cout << usage;
-    return 0;
-  }
-  if (cmd == "train") {
-    const Args a(argc, argv, 2,
-                 {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every",
-                  "sample-every", "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps"});
-    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
-    RunConfig c;
-    c.model = a.required("model");
-    c.data = a.required("data");
-    if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
-    c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
-    c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" || c.model == "logan" ? 32 : 64);
-    a.required("steps");
-    a.required("out");
-    int rc = 0;
-    with_model(c, [&](auto t) { rc = train_command<typename decltype(t)::type>(a, c); });
-    return rc;
-  }
-  if (cmd == "sample" || cmd == "eval") {
-    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps"}
-                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps"});
-    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
-    const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
-    const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
-    int rc = 0;
-    with_model(c, [&](auto t) {
-      using M = typename decltype(t)::type;
-      rc = cmd == "sample" ? sample_command<M>(a, f, c) : eval_command<M>(a, f, c);
-    });
-    return rc;
-  }
-  if (cmd == "plot") {
-    const Args a(argc, argv, 2, {"log", "out", "keys", "x"});
-    std::vector<std::string> keys;
-    const std::string list = a.str("keys");
-    for (std::size_t pos = 0; pos < list.size();) {
-      const std::size_t comma = std::min(list.find(',', pos), list.size());
-      if (comma > pos) keys.push_back(list.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
-    io::LossPlotOptions po;
-    po.x_key = a.str("x", "step");
-    io::plot_losses(a.required("log"), a.required("out"), keys, po);
-    std::cout << "wrote " << a.str("out") << '\n';
-    return 0;
-  }
-  fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval or plot)");
+enum class Command { train, sample, eval };
+
+// `cmd` with the model type Model (`f`: the checkpoint, for sample and eval).
+template <class Model>
+int run_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
+  if (cmd == Command::train) return train_command<Model>(a, c);
+  return cmd == Command::sample ? sample_command<Model>(a, *f, c) : eval_command<Model>(a, *f, c);
 }
 
-}  // namespace
+// No model of that name, net and width: a usage error that lists what is offered (main.cpp).
+[[noreturn]] void no_such_model(const RunConfig& c);
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "gantry: " << e.what() << "\n\n" << usage;
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "gantry: " << e.what() << '\n';
-    return 1;
-  }
-}
+// Each family runs the command when c.model is one of its models and returns its status;
+// nullopt when c.model is not one of them.
+using Family = std::optional<int> (*)(Command, const Args&, const RunConfig&, const io::TensorFile*);
+std::optional<int> run_wgan_family(Command, const Args&, const RunConfig&, const io::TensorFile*);   // wgan-gp, wgan, dcgan, lsgan
+std::optional<int> run_hinge_family(Command, const Args&, const RunConfig&, const io::TensorFile*);  // sagan, biggan, biggan-deep
+std::optional<int> run_logan(Command, const Args&, const RunConfig&, const io::TensorFile*);
+std::optional<int> run_adcgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
+std::optional<int> run_acgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
+std::optional<int> run_tacgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
+
+}  // namespace gantry_cli
