@@ -1,4 +1,4 @@
-// One discriminator step and one generator step of SAGAN, BigGAN, BigGAN-deep and LOGAN at batch 64,
+// One discriminator step and one generator step of SAGAN, BigGAN, BigGAN-deep, LOGAN and ADC-GAN at batch 64,
 // 3 x 32 x 32, 10 classes, fp32, as models::HingeGan runs them with each paper's
 // hyper-parameters (only batch_size set to 64):
 //   BM_DStep/<model>  d_step: 64 fakes from G (no tape, training-mode norms) for uniform
@@ -16,6 +16,9 @@
 //                are the same and the difference is the latent step): z ~ U(-1, 1), one
 //                natural-gradient latent step (α 0.9, β 5, c 0.5 per sample, w_r 300) with the
 //                second-order path before both updates (G frozen but on the tape in d_step)
+//   adcgan       models::adcgan<models::adcgan_nets<Image<3, 32, 32>, 10, 64>>: BigGAN's nets
+//                with D's head unconditional beside the 2K-way classifier, whose cross-entropy
+//                terms (λ 1) join both losses
 // Their parameter counts are reported as the counters G_params and D_params;
 // bench/hinge_steps.py is the same work in PyTorch and checks that its nets have these counts.
 // bench/compare_pytorch.py --suite hinge runs the two interleaved.
@@ -28,6 +31,7 @@
 //     --benchmark_repetitions=3
 #include <gantry/autograd.hpp>
 #include <gantry/data/loader.hpp>
+#include <gantry/models/adcgan.hpp>
 #include <gantry/models/biggan.hpp>
 #include <gantry/models/biggan_deep.hpp>
 #include <gantry/models/logan.hpp>
@@ -120,5 +124,6 @@ int main(int argc, char** argv) {
   register_model<models::biggan_deep<models::biggan_deep_nets<Img, classes>>>("biggan-deep",
                                                                                 &models::biggan_deep_hyper);
   register_model<models::logan<models::logan_nets<Img, classes, 32, 128, ReLU>>>("logan", &models::logan_hyper);
+  register_model<models::adcgan<models::adcgan_nets<Img, classes, 64>>>("adcgan", &models::adcgan_hyper);
   return bench::run_main(argc, argv);
 }

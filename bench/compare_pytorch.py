@@ -131,7 +131,7 @@ def run_torch_wgan(python, n, steps):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-HINGE_MODELS = ("sagan", "biggan", "biggan-deep", "logan")
+HINGE_MODELS = ("sagan", "biggan", "biggan-deep", "logan", "adcgan")
 HINGE_STEPS = {"BM_DStep": "D step", "BM_GStep": "G step"}
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch's time for one discriminator step and one generator step of SAGAN, BigGAN,
-BigGAN-deep and LOGAN at batch 64, 3 x 32 x 32, 10 classes: the work bench_hinge_steps times
+BigGAN-deep, LOGAN and ADC-GAN at batch 64, 3 x 32 x 32, 10 classes: the work bench_hinge_steps times
 in gantry (the headers' default nets and hyper-parameters, batch 64).
 
   D step  fakes from G under no_grad (G in training mode) for uniform labels, D on the real
@@ -15,6 +15,8 @@ in gantry (the headers' default nets and hyper-parameters, batch 64).
           per-sample mask with c 0.5, w_r 300 * mean |dz|^2 added to both losses), the
           gradient taken with create_graph; G's weights frozen in the D step, whose fakes stay
           on the tape (as gantry's Gan with a latent policy).
+  ADC-GAN BigGAN's nets and steps with D's head unconditional beside the 2K-way classifier
+          adc, and its cross-entropy terms (lambda 1) added to both losses (train_fns.py).
 
 The nets are written in torch.nn with the layers of the official code (BigGAN-PyTorch
 layers.py / BigGAN.py / BigGANdeep.py; SAGAN as tests/fixtures/make_sagan_fixtures.py):
@@ -49,6 +51,7 @@ PARAMETERS = {
     "sagan": (2_412_932, 2_375_106),
     "biggan": (4_304_387, 4_207_361),
     "biggan-deep": (1_380_547, 166_081),
+    "adcgan": (4_304_387, 4_209_941),
 }
 
 
@@ -218,6 +221,20 @@ class Head(nn.Module):
         return self.linear(phi) + torch.sum(self.embed(y) * phi, 1, keepdim=True)
 
 
+class AdcHead(nn.Module):
+    """ADC-GAN's D output (houliangict/adcgan BigGAN.py): ReLU, sum pool, the unconditional
+    linear, and the 2K-way classifier adc on the same pooled features."""
+
+    def __init__(self, c, eps):
+        super().__init__()
+        self.linear = SNLinear(c, 1, eps=eps)
+        self.adc = SNLinear(c, 2 * K, eps=eps)
+
+    def forward(self, h, y):
+        phi = torch.sum(F.relu(h), [2, 3])
+        return self.linear(phi), self.adc(phi)
+
+
 # ---- SAGAN (include/gantry/models/sagan.hpp, Ch 64) ----------------------------------------
 class SaganG(nn.Module):
     def __init__(self, ch=64, eps=1e-12):
@@ -268,12 +285,12 @@ class BigganG(nn.Module):
 
 
 class BigganD(nn.Module):
-    def __init__(self, ch=64, eps=1e-12):
+    def __init__(self, ch=64, eps=1e-12, head=Head):
         super().__init__()
         w = 4 * ch
         self.blocks = nn.Sequential(DBlock(C, w, True, False, eps), DBlock(w, w, True, True, eps),
                                     DBlock(w, w, False, True, eps), DBlock(w, w, False, True, eps))
-        self.head = Head(w, eps)
+        self.head = head(w, eps)
 
     def forward(self, x, y):
         return self.head(self.blocks(x), y)
@@ -394,6 +411,7 @@ MODELS = {
     "biggan": (BigganG, BigganD, "N02", False, 2e-4, 2e-4, 0.999, 1e-8, (0.9999, 1000), True),
     "biggan-deep": (BigganDeepG, BigganDeepD, "ortho", False, 1e-4, 4e-4, 0.999, 1e-6, (0.9999, 20000), True),
     "logan": (BigganDeepG, BigganDeepD, "ortho", False, 1e-4, 4e-4, 0.999, 1e-6, (0.9999, 20000), True),
+    "adcgan": (BigganG, lambda: BigganD(head=AdcHead), "N02", False, 2e-4, 2e-4, 0.999, 1e-8, (0.9999, 1000), True),
 }
 LO_ALPHA, LO_BETA, LO_RATE, LO_WR = 0.9, 5.0, 0.5, 300.0
 
@@ -403,6 +421,7 @@ class HingeGan:
         g_cls, d_cls, init, zero_biases, g_lr, d_lr, beta2, eps, ema, concat = MODELS[model]
         self.G, self.D = g_cls(), d_cls()
         self.logan = model == "logan"
+        self.adc = model == "adcgan"  # D returns (scores, 2K logits); lambda_D = lambda_G = 1
         for name, net, expected in zip("GD", (self.G, self.D), PARAMETERS["biggan-deep" if self.logan else model]):
             initialise(net, init, zero_biases)
             n = sum(p.numel() for p in net.parameters())
@@ -443,7 +462,12 @@ class HingeGan:
             with torch.no_grad():
                 fake = self.G(torch.randn(n, Z), y_fake)
         if self.concat:
-            d_real, d_fake = torch.split(self.D(torch.cat([self.real, fake]), torch.cat([self.y_real, y_fake])), [n, n])
+            out = self.D(torch.cat([self.real, fake]), torch.cat([self.y_real, y_fake]))
+            if self.adc:
+                (d_real, d_fake), (l_real, l_fake) = torch.split(out[0], [n, n]), torch.split(out[1], [n, n])
+                cost = F.cross_entropy(l_real, 2 * self.y_real) + F.cross_entropy(l_fake, 2 * y_fake + 1)
+            else:
+                d_real, d_fake = torch.split(out, [n, n])
         else:
             d_real, d_fake = self.D(self.real, self.y_real), self.D(fake, y_fake)
         loss = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean() + cost
@@ -460,7 +484,11 @@ class HingeGan:
             p.requires_grad_(False)
         y = torch.randint(0, K, (self.batch,))
         z, cost = self.latent(self.batch, y)
-        loss = -self.D(self.G(z, y), y).mean() + cost
+        out = self.D(self.G(z, y), y)
+        if self.adc:
+            out, logits = out
+            cost = F.cross_entropy(logits, 2 * y) - F.cross_entropy(logits, 2 * y + 1)
+        loss = -out.mean() + cost
         loss.backward()
         self.opt_G.step()
         for p in self.D.parameters():

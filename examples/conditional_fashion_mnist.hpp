@@ -71,7 +71,7 @@ int train_conditional(const char* program, const Options& opt, const typename Mo
     auto features = train::load_or_train_fashion_classifier();
     std::cout << "Fashion-MNIST classifier for the metrics: " << features.path() << " (test accuracy "
               << 100 * features.test_accuracy() << "%)\n";
-    const auto real = train::real_features(features, train::fashion_mnist_images("test", 32));
+    const auto real = train::real_features(features, train::fashion_mnist_images("test", 32), data::fashion_mnist("test").labels);
     const train::ImageMetricOptions mo{.samples = 2000, .kid_subset = 1000, .kid_subsets = 50, .pr_samples = 2000,
                                        .seed = 5};
     train::TrainerOptions o;

@@ -57,7 +57,7 @@ void learns_fashion(const std::string& name, const typename Model::Hyper& h, Exp
   }
   const int64_t steps = env_int("GANTRY_LEARNING_STEPS", e.steps);
   auto features = learning_test_classifier();
-  const auto real = train::real_features(features, train::fashion_mnist_images("test", 32));
+  const auto real = train::real_features(features, train::fashion_mnist_images("test", 32), data::fashion_mnist("test").labels);
 
   constexpr bool conditional = Model::Pair::num_classes > 0;
   const auto consistency = [&](const train::Metrics& m) {

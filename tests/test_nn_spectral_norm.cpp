@@ -107,6 +107,55 @@ TEST_CASE("SN matches BigGAN-PyTorch's SN over several forwards (PyTorch fixture
   }
 }
 
+TEST_CASE("TorchSN matches torch.nn.utils.spectral_norm over several forwards, eval with the stored u and v") {
+  Rng gen(3);
+  Init init{gen};
+  SUBCASE("TorchSN<Linear<5>>, eps 1e-12: train, train, eval, train") {
+    TorchSN<Linear<5>>::module<Vector<7>, float, cpu> m(init);
+    check_steps(m, "torch_sn_linear", plain);
+  }
+  SUBCASE("TorchSN<Conv2d 3x3>, eps 1e-6: eval (never iterated), train, eval, train") {
+    TorchSN<Conv2d<4, 3, 1, 1>, 6>::module<Image<3, 5, 4>, float, cpu> m(init);
+    check_steps(m, "torch_sn_conv2d", plain);
+  }
+}
+
+TEST_CASE("TorchSN: torch's names and shapes; eval neither iterates nor stores; training agrees with BigGAN's SN") {
+  Rng gen(4), gen2(4);
+  Init init{gen}, init2{gen2};
+  TorchSN<Conv2d<6, 3>>::module<Image<4, 5, 5>, double, cpu> t(init);
+  SNConv2d<6, 3, 1, 1, true, 12>::module<Image<4, 5, 5>, double, cpu> b(init2);
+  part_fixture::detail::Collect<double, cpu> c;
+  t.visit(c, "conv1");
+  std::map<std::string, Shape> params, bufs;
+  for (auto& [n, p] : c.params) params[n] = p->shape();
+  for (auto& [n, bb] : c.buffers) bufs[n] = bb->shape();
+  CHECK(params == std::map<std::string, Shape>{{"conv1.weight_orig", Shape{6, 4, 3, 3}}, {"conv1.bias", Shape{6}}});
+  CHECK(bufs == std::map<std::string, Shape>{{"conv1.weight_u", Shape{6}}, {"conv1.weight_v", Shape{36}}});
+  // Same weights and the same starting u (v is never read before a training forward).
+  b.inner.weight.value() = t.inner.weight.value().clone();
+  b.inner.bias.value() = t.inner.bias.value().clone();
+  b.sn.u = t.sn.u.clone().reshape({1, 6});
+  Rng noise(5);
+  auto x = Var<double>::constant(randn<double>({2, 4, 5, 5}, noise));
+  Context<double, cpu> eval;
+  eval.training = false;
+  const auto u0 = t.sn.u.to_vector(), v0 = t.sn.v.to_vector();
+  const auto e0 = t.forward(x, eval).value().to_vector();
+  CHECK(t.sn.u.to_vector() == u0);
+  CHECK(t.sn.v.to_vector() == v0);
+  CHECK(t.forward(x, eval).value().to_vector() == e0);  // no iteration in eval: the same output twice
+  Context<double, cpu> train;
+  for (int i = 0; i < 3; ++i) {
+    const auto yt = t.forward(x, train).value().to_vector(), yb = b.forward(x, train).value().to_vector();
+    for (std::size_t k = 0; k < yt.size(); ++k) CHECK(yt[k] == doctest::Approx(yb[k]).epsilon(1e-12));
+  }
+  CHECK(t.sn.v.to_vector() != v0);
+  // After training, torch's eval uses the stored vectors; BigGAN's iterates once more: close, not equal.
+  const auto et = t.forward(x, eval).value().to_vector(), eb = b.forward(x, eval).value().to_vector();
+  CHECK(et != eb);
+}
+
 TEST_CASE("SN: names, buffers, u updated only in training, σ converges to the top singular value") {
   Rng gen(4);
   Init init{gen, InitScheme::orthogonal};

@@ -16,6 +16,14 @@
 // buffers `u` [1, W.size(0)] and `sv` [1] (BigGAN's `u0`, `sv0`). Every weight is viewed with
 // W.size(0) rows, as BigGAN does: for ConvTranspose2d ([In, Out, K, K]) that is In rows, as in
 // heykeetae's SAGAN SpectralNorm (torch.nn.utils.spectral_norm would take dim 1 there).
+//
+// SNStyle::torch (TorchSN<Part>, ε default 1e-12) is torch.nn.utils.spectral_norm's
+// convention instead, which StudioGAN and most PyTorch GAN code use: the parameter is named
+// `weight_orig`, the buffers `weight_u` [rows] and `weight_v` [cols] (both kept, drawn
+// normalised); a training forward runs the same power iteration (v, then u) and stores both;
+// an eval forward runs none and uses the stored u and v as they are: σ = uᵀ W v. So weights
+// trained under either convention load with their own names and compute the same function
+// in both modes.
 #include <cmath>
 #include <concepts>
 #include <limits>
@@ -57,43 +65,71 @@ class spectral_norm_frozen {
   bool prev_;
 };
 
-// The state of one spectral norm: the power-iteration vector u and the last σ.
+// Whose spectral-norm convention: state names, and what an eval forward does (above).
+enum class SNStyle { biggan, torch };
+
+// The state of one spectral norm: the power-iteration vector u and the last σ (BigGAN), or
+// the vectors u and v (torch).
 template <class T, class D>
 struct SpectralNorm {
-  Tensor<T, D> u, sv;
+  Tensor<T, D> u, sv, v;  // biggan: u [1, rows], sv [1]; torch: u [rows], v [cols]
   T eps;
+  SNStyle style;
   Tensor<T, D> last_v, last_u;  // the vectors of the last forward (not state: for spectral_norm_frozen)
 
-  // `rows` = weight.size(0); u is drawn from the model's generator, as BigGAN's randn.
-  SpectralNorm(int64_t rows, T eps_, Init& init)
-      : u(to_device<D>(randn<T>(Shape{1, rows}, init.gen))), sv(ones<T, D>(Shape{1})), eps(eps_) {}
+  // `rows` = weight.size(0); u is drawn from the model's generator, as BigGAN's randn (torch:
+  // u and v drawn and normalised, as torch.nn.utils.spectral_norm).
+  SpectralNorm(int64_t rows, int64_t cols, T eps_, Init& init, SNStyle style_ = SNStyle::biggan)
+      : eps(eps_), style(style_) {
+    if (style == SNStyle::biggan) {
+      u = to_device<D>(randn<T>(Shape{1, rows}, init.gen));
+      sv = ones<T, D>(Shape{1});
+    } else {
+      u = unit(Var<T, D>::constant(to_device<D>(randn<T>(Shape{1, rows}, init.gen)))).value().reshape({rows});
+      v = unit(Var<T, D>::constant(to_device<D>(randn<T>(Shape{1, cols}, init.gen)))).value().reshape({cols});
+    }
+  }
 
-  // W / σ, with one power iteration; u and sv are updated when `training`.
+  // W / σ. BigGAN: one power iteration, u and sv updated when `training`. torch: in training
+  // the same iteration with u and v stored; in eval the stored u and v as they are.
   Var<T, D> normalise(const Var<T, D>& weight, bool training) {
     const int64_t rows = weight.dim(0);
     check<ShapeError>(u.numel() == rows, "spectral norm: u has ", u.numel(), " entries but the weight ",
                       weight.shape().str(), " has ", rows, " rows");
     Var<T, D> w_mat = reshape(weight, {rows, -1});
     const bool frozen = detail::sn_frozen && last_v.defined() && last_v.numel() == w_mat.dim(1);
-    if (!frozen) {
+    const bool stored = style == SNStyle::torch && !training;
+    if (stored) {
+      check<ShapeError>(v.numel() == w_mat.dim(1), "spectral norm: v has ", v.numel(), " entries but the weight ",
+                        weight.shape().str(), " has ", w_mat.dim(1), " columns");
+      last_v = v.reshape({1, w_mat.dim(1)});
+      last_u = u.reshape({1, rows});
+    } else if (!frozen) {
       no_grad guard;
       const auto w = Var<T, D>::constant(w_mat.value());
-      const auto v = unit(matmul(Var<T, D>::constant(u), w));  // [1, cols]
-      last_v = v.value();
-      last_u = unit(matmul(v, w, false, true)).value();  // [1, rows]
+      const auto start = style == SNStyle::torch ? u.reshape({1, rows}) : u;
+      const auto vv = unit(matmul(Var<T, D>::constant(start), w));  // [1, cols]
+      last_v = vv.value();
+      last_u = unit(matmul(vv, w, false, true)).value();  // [1, rows]
     }
-    const auto v = Var<T, D>::constant(last_v), un = Var<T, D>::constant(last_u);
-    const auto sigma = sum(mul(matmul(v, w_mat, false, true), un), {1}, true);  // [1, 1]
+    const auto vc = Var<T, D>::constant(last_v), un = Var<T, D>::constant(last_u);
+    const auto sigma = sum(mul(matmul(vc, w_mat, false, true), un), {1}, true);  // [1, 1]
     if (training && !detail::sn_frozen) {
       copy_into(u, un.value());
-      copy_into(sv, sigma.value());
+      if (style == SNStyle::biggan) copy_into(sv, sigma.value());
+      else copy_into(v, vc.value());
     }
     return div(weight, sigma);
   }
 
   void visit(ParamVisitor<T, D>& vis, const std::string& prefix) {
-    vis.buffer(join_name(prefix, "u"), u);
-    vis.buffer(join_name(prefix, "sv"), sv);
+    if (style == SNStyle::biggan) {
+      vis.buffer(join_name(prefix, "u"), u);
+      vis.buffer(join_name(prefix, "sv"), sv);
+    } else {
+      vis.buffer(join_name(prefix, "weight_u"), u);
+      vis.buffer(join_name(prefix, "weight_v"), v);
+    }
   }
 
  private:
@@ -113,11 +149,25 @@ template <class M, class T, class D>
 concept HasWeight = requires(M m) {
   { m.weight } -> std::convertible_to<Var<T, D>>;
 };
+
+// A parameter visitor that shows `weight` as `weight_orig` (torch.nn.utils.spectral_norm's name).
+template <class T, class D>
+struct WeightOrigNames : ParamVisitor<T, D> {
+  ParamVisitor<T, D>& inner;
+  explicit WeightOrigNames(ParamVisitor<T, D>& v) : inner(v) {}
+  static std::string renamed(const std::string& n) {
+    const bool weight = n == "weight" || (n.size() > 7 && n.compare(n.size() - 7, 7, ".weight") == 0);
+    return weight ? n + "_orig" : n;
+  }
+  void parameter(const std::string& name, Var<T, D>& p) override { inner.parameter(renamed(name), p); }
+  void buffer(const std::string& name, Tensor<T, D>& b) override { inner.buffer(name, b); }
+};
 }  // namespace detail
 
-template <class Part, int EpsExp = 8>
+template <class Part, int EpsExp = 8, SNStyle Style = SNStyle::biggan>
 struct SN {
   static constexpr double eps = detail::pow10_neg<EpsExp>();
+  static constexpr SNStyle style = Style;
 
   template <class In>
   static constexpr bool accepts = Part::template accepts<In>;
@@ -134,7 +184,9 @@ struct SN {
     Inner inner;
     SpectralNorm<T, D> sn;
 
-    explicit module(Init& init) : inner(init), sn(inner.weight.dim(0), static_cast<T>(eps), init) {}
+    explicit module(Init& init)
+        : inner(init),
+          sn(inner.weight.dim(0), inner.weight.numel() / inner.weight.dim(0), static_cast<T>(eps), init, Style) {}
 
     Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) {
       Swap swap(inner.weight, sn.normalise(inner.weight, ctx.training));
@@ -151,7 +203,12 @@ struct SN {
     Var<T, D> normalised_weight() { return sn.normalise(inner.weight, false); }
 
     void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
-      inner.visit(v, prefix);
+      if constexpr (Style == SNStyle::torch) {
+        detail::WeightOrigNames<T, D> names(v);
+        inner.visit(names, prefix);
+      } else {
+        inner.visit(v, prefix);
+      }
       sn.visit(v, prefix);
     }
 
@@ -174,6 +231,10 @@ template <int Out, bool Bias = true, int EpsExp = 8>
 using SNLinear = SN<Linear<Out, Bias>, EpsExp>;
 template <int Out, int K, int Stride = 1, int Pad = K / 2, bool Bias = true, int EpsExp = 8>
 using SNConv2d = SN<Conv2d<Out, K, Stride, Pad, Bias>, EpsExp>;
+
+// torch.nn.utils.spectral_norm's convention (ε 1e-12, its default): TorchSN<Linear<Out>> etc.
+template <class Part, int EpsExp = 12>
+using TorchSN = SN<Part, EpsExp, SNStyle::torch>;
 
 // SNEmbedding<Num, Dim>: the [Num, Dim] table normalised as a matrix with Num rows (u in
 // R^{1 x Num}, BigGAN's SNEmbedding); rows for ctx.labels as a part, or
