@@ -361,6 +361,19 @@ int run_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFi
 // No model of that name, net and width: a usage error that lists what is offered (main.cpp).
 [[noreturn]] void no_such_model(const RunConfig& c);
 
+// A class-conditional model on Fashion-MNIST padded to 32x32 offered at widths Ch 16, 32 and
+// 64 (`ModelAt<Ch>`): the command's status when c.model is `name`, nullopt otherwise.
+template <template <int> class ModelAt>
+std::optional<int> run_at_width(const char* name, Command cmd, const Args& a, const RunConfig& c,
+                                const io::TensorFile* f) {
+  if (c.model != name) return std::nullopt;
+  if (c.toy() || c.net != c.model) no_such_model(c);
+  if (c.dim == 16) return run_model<ModelAt<16>>(cmd, a, c, f);
+  if (c.dim == 32) return run_model<ModelAt<32>>(cmd, a, c, f);
+  if (c.dim == 64) return run_model<ModelAt<64>>(cmd, a, c, f);
+  no_such_model(c);
+}
+
 // Each family runs the command when c.model is one of its models and returns its status;
 // nullopt when c.model is not one of them.
 using Family = std::optional<int> (*)(Command, const Args&, const RunConfig&, const io::TensorFile*);

@@ -1,17 +1,16 @@
-// The `gantry` model acgan, AC-GAN (ADC-GAN's baseline): BigGAN with an unconditional head beside a K-way classifier, at width Ch on Fashion-MNIST padded to 32x32.
+// The `gantry` model acgan, AC-GAN (ADC-GAN's baseline): BigGAN with an unconditional head beside
+// a K-way classifier. Widths Ch 16, 32, 64 on Fashion-MNIST padded to 32x32; in a translation unit
+// of its own.
 #include "cli.hpp"
 #include "gantry/models/adcgan.hpp"
 
 namespace gantry_cli {
 
+template <int Ch>
+using acgan_at = models::acgan<models::acgan_nets<PaddedFashion, 10, Ch>>;
+
 std::optional<int> run_acgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  const auto run = [&]<class Model>(std::type_identity<Model>) { return std::optional<int>(run_model<Model>(cmd, a, c, f)); };
-  if (c.model != "acgan") return std::nullopt;
-  if (c.toy() || c.net != c.model) no_such_model(c);
-  if (c.dim == 16) return run(std::type_identity<models::acgan<models::acgan_nets<PaddedFashion, 10, 16>>>{});
-  if (c.dim == 32) return run(std::type_identity<models::acgan<models::acgan_nets<PaddedFashion, 10, 32>>>{});
-  if (c.dim == 64) return run(std::type_identity<models::acgan<models::acgan_nets<PaddedFashion, 10, 64>>>{});
-  no_such_model(c);
+  return run_at_width<acgan_at>("acgan", cmd, a, c, f);
 }
 
 }  // namespace gantry_cli
