@@ -210,6 +210,15 @@ TEST_CASE("multi-class hinge: by hand, gradcheck and gradgradcheck; classifier s
   CHECK_MESSAGE(r.ok, r.report);
   r = gradgradcheck(tac_g, {t[1]});
   CHECK_MESSAGE(r.ok, r.report);
+  // AC-GAN's on_fake (the original AC-GAN): D's term adds the classifier's loss on generated images.
+  ACGAN ac;
+  ac.lambda_d = 0.5;
+  const auto lr = V(Tensor<double, cpu>::from({2, 3}, {1, 0, 0, 0, 2, 0}));
+  const auto lf = V(Tensor<double, cpu>::from({2, 3}, {0, 0, 3, 1, 1, 1}));
+  const double real_only = ac.d_loss(lr, {0, 1}, lf, {2, 0}).item();
+  ac.on_fake = true;
+  CHECK(ac.d_loss(lr, {0, 1}, lf, {2, 0}).item() ==
+        doctest::Approx(real_only + 0.5 * cross_entropy(lf, {2, 0}).item()).epsilon(1e-14));
   CHECK_THROWS_WITH_AS(multi_class_hinge(l, {3, 0}, true), doctest::Contains("label 3 of row 0 is outside [0, 3)"),
                        ShapeError);
   CHECK_THROWS_WITH_AS(TACGAN{}.g_loss(l, {0, 1}), doctest::Contains("TACGAN: expects [N, 2K] logits"), ShapeError);

@@ -115,12 +115,17 @@ struct ADC : ClassifierLossOptions {
 // AC-GAN (ClassifierHead<K>: K logits), as ADC-GAN's code trains its AC-GAN baseline: D's
 // classifier learns from real data only, G pulls its samples towards the asked class.
 //   D: λ_D CE(C(x), y)        G: λ_G CE(C(G(z, y)), y)
+// With `on_fake`, D's classifier also learns the asked classes of generated images, as in the
+// original AC-GAN (Odena et al. 2017): D: λ_D [CE(C(x), y) + CE(C(G(z, y_g)), y_g)].
 struct ACGAN : ClassifierLossOptions {
   static constexpr const char* log_name = "ac";
+  bool on_fake = false;
   template <class T, class D>
-  Var<T, D> d_loss(const Var<T, D>& logits_real, const std::vector<int64_t>& y_real, const Var<T, D>& /*logits_fake*/,
-                   const std::vector<int64_t>& /*y_fake*/) const {
-    return mul_scalar(classifier_loss_d(logits_real, y_real, hinge), static_cast<T>(lambda_d));
+  Var<T, D> d_loss(const Var<T, D>& logits_real, const std::vector<int64_t>& y_real, const Var<T, D>& logits_fake,
+                   const std::vector<int64_t>& y_fake) const {
+    Var<T, D> l = classifier_loss_d(logits_real, y_real, hinge);
+    if (on_fake) l = add(l, classifier_loss_d(logits_fake, y_fake, hinge));
+    return mul_scalar(l, static_cast<T>(lambda_d));
   }
   template <class T, class D>
   Var<T, D> g_loss(const Var<T, D>& logits_fake, const std::vector<int64_t>& y) const {

@@ -43,6 +43,7 @@ struct AuxGanHyper : HingeGanHyper {
   double lambda_d = 1.0;     // weight of the classifier term in D's loss
   double lambda_g = 1.0;     // ... and in G's
   bool class_hinge = false;  // the multi-class hinge instead of cross-entropy (`--hinge`)
+  bool ac_on_fake = false;   // AC-GAN: D's classifier also learns generated images (original AC-GAN)
 
   template <class F>
   void fields(F&& f) {
@@ -50,6 +51,7 @@ struct AuxGanHyper : HingeGanHyper {
     f("lambda_d", lambda_d);
     f("lambda_g", lambda_g);
     f("class_hinge", class_hinge);
+    f("ac_on_fake", ac_on_fake);
   }
 };
 
@@ -101,6 +103,7 @@ struct AuxClassifierPaper : HingePaper<HingeInfo<Name, Init, false, biggan_hyper
     a.lambda_d = h.lambda_d;
     a.lambda_g = h.lambda_g;
     a.hinge = h.class_hinge;
+    if constexpr (requires { a.on_fake; }) a.on_fake = h.ac_on_fake;
     return a;
   }
 };
