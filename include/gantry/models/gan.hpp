@@ -23,6 +23,13 @@
 // (forward_all), its d_loss(logits_real, y, logits_fake, y_fake) joins D's loss and its
 // g_loss(logits, y) G's; logged as d_aux and g_aux.
 //
+// With a per-pixel output (U-Net GAN's D: UNet<...>, nn/unet.hpp) the adversarial loss is
+// applied to both outputs, (1 - w) Loss(D_enc) + w Loss(D_dec) with w = pixel_weight (0.5), in
+// D's and G's steps; a paper may add CutMix (`Paper::cutmix(h)`, an optional CutMix of
+// losses/cutmix.hpp): in a mixing D step the mix M ⊙ x + (1 - M) ⊙ G(z) goes through D in the
+// same pass as x and G(z), and its CutMix and consistency terms join D's loss (logged as cutmix,
+// consistency, and mixed: 1 for a mixing step, 0 otherwise).
+//
 // Logged: d_loss (with penalties), d_real and d_fake (mean D outputs), the loss's own
 // estimate (Wasserstein: "wasserstein" = -its d_loss), each penalty by its log_name, g_loss;
 // with latent optimisation lo_cost (its cost in the D step) and dz_norm (mean |Δz|).
@@ -41,6 +48,7 @@
 #include "../data/loader.hpp"
 #include "../losses/adversarial.hpp"
 #include "../losses/classification.hpp"
+#include "../losses/cutmix.hpp"
 #include "../losses/latent_optimisation.hpp"
 #include "../losses/regulariser.hpp"
 #include "hyper.hpp"
@@ -60,6 +68,7 @@ struct GanSettings {
   DPass d_pass = DPass::separate;
   double ema_decay = 0;       // 0: no EMA of G
   int64_t ema_start = 0;      // plain copies before this G step
+  double pixel_weight = 0.5;  // a per-pixel D output's share of the adversarial loss
 };
 
 namespace gan_detail {
@@ -84,12 +93,26 @@ auto classifier_policy(const typename Paper::Hyper& h) {
     return NoClassifier{};
 }
 
-// D's outputs for real and fake: the adversarial scores, and the class logits when the paper
-// has an auxiliary classifier.
+// The paper's CutMix policy (U-Net GAN), if any.
+template <class Paper>
+std::optional<CutMix> cutmix_policy(const typename Paper::Hyper& h) {
+  if constexpr (requires { Paper::cutmix(h); })
+    return Paper::cutmix(h);
+  else
+    return std::nullopt;
+}
+
+// D's outputs on one group of images: the adversarial scores, the class logits (with an
+// auxiliary classifier) and the per-pixel logits (U-Net D).
 template <class T, class D>
-struct DOutputs {
-  Var<T, D> real, fake, real_logits, fake_logits;
+struct DOut {
+  Var<T, D> scores, logits, pixels;
 };
+
+template <class T, class D>
+Var<T, D> sum_defined(const Var<T, D>& a, const Var<T, D>& b) {
+  return a.defined() ? (b.defined() ? add(a, b) : a) : b;
+}
 }  // namespace gan_detail
 
 // A Paper policy. Optional: `static Classifier classifier(h)` (an auxiliary classifier policy
@@ -125,6 +148,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   using Latent = decltype(gan_detail::latent_policy<Paper>(std::declval<const Hyper&>()));
   using Classifier = decltype(gan_detail::classifier_policy<Paper>(std::declval<const Hyper&>()));
   static constexpr bool has_classifier = !std::is_same_v<Classifier, gan_detail::NoClassifier>;
+  static constexpr bool has_pixel = !std::is_same_v<typename Nets::D::outputs::per_pixel, NoOutput>;
   using typename Base::Pair;
   using Base::nets;
   static constexpr const char* name = Paper::name;
@@ -135,7 +159,11 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
         settings_(Paper::settings(h)),
         regularisers_(Paper::regularisers(h)),
         latent_(gan_detail::latent_policy<Paper>(h)),
-        classifier_(gan_detail::classifier_policy<Paper>(h)) {
+        classifier_(gan_detail::classifier_policy<Paper>(h)),
+        cutmix_(gan_detail::cutmix_policy<Paper>(h)) {
+    static_assert(has_pixel || !requires { Paper::cutmix(h); },
+                  "gantry: Gan: the paper has a CutMix policy but D has no per-pixel output: use a U-Net D "
+                  "(UNet<Encoder<...>, head, Decoder<...>, PerPixelHead<>>, nn/unet.hpp)");
     static_assert(!has_classifier || AuxiliaryClassifier<Classifier>,
                   "gantry: Gan: Paper::classifier(h) must return an auxiliary classifier policy with "
                   "d_loss(logits_real, y_real, logits_fake, y_fake), g_loss(logits, y) and a log_name "
@@ -149,6 +177,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
                   "(losses/regulariser.hpp)");
     if (settings_.ema_decay > 0) nets.enable_ema(settings_.ema_decay, settings_.ema_start);
     if constexpr (Latent::optimises) latent_.validate();
+    if (cutmix_) cutmix_->validate();
     nets.set_prior(latent_.prior());
   }
 
@@ -179,6 +208,13 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     return lo([&](const V& z) { return this->nets.D.forward(g.forward(z, y, false), y, false); }, z0, mask).z.value();
   }
 
+  // D's decisions on `images` in eval mode, off the tape: with a U-Net D the per-image logits
+  // and the per-pixel map (gantry sample --decision-map draws these).
+  DiscriminatorOutput<T, Device> decisions(const Tensor<T, Device>& images, const std::vector<int64_t>& labels) {
+    no_grad guard;
+    return nets.D.forward_all(V(images), labels, false);
+  }
+
   // Called before the D steps of G step `g_step` (0-based): learning rates, EMA step count.
   void set_step(int64_t g_step) {
     step_ = g_step;
@@ -199,11 +235,16 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     std::optional<typename Pair::FreezeG> frozen_g;
     if (latent_.active()) frozen_g.emplace(nets.G);
     const T scale = T(1) / static_cast<T>(real.size());
-    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0, lo_cost = 0, dz_norm = 0, aux = 0;
+    double loss = 0, on_real = 0, on_fake = 0, adversarial = 0, lo_cost = 0, dz_norm = 0, aux = 0, mix = 0, cons = 0;
     std::vector<double> penalties(penalty_names().size(), 0.0);
+    // CutMix: whether this D step mixes (always, or with the schedule's probability), and its
+    // coefficient; a full-batch mixing step drops the ordinary real/fake terms.
+    const bool mixing = cutmix_ && (!cutmix_->replaces_batch() || rng.uniform() < cutmix_->mix_probability(step_));
+    const bool adversarial_terms = !(mixing && cutmix_->replaces_batch());
     for (const data::Batch& b : real) {
       const int64_t n = b.size();
-      const std::vector<int64_t> y_fake = nets.random_labels(n, rng);
+      // A mix is of one class: its fakes take the real labels.
+      const std::vector<int64_t> y_fake = mixing ? b.labels : nets.random_labels(n, rng);
       const V x(cast<T>(b.images));
       V fake, cost;
       if (latent_.active()) {
@@ -215,27 +256,47 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       } else {
         fake = nets.detached_fakes(n, y_fake, rng);
       }
-      const gan_detail::DOutputs<T, Device> out = discriminate(x, b.labels, fake, y_fake);
-      const V& d_real = out.real;
-      const V& d_fake = out.fake;
-      const V adv = Loss::d_loss(d_real, d_fake);
-      V total = cost.defined() ? add(adv, cost) : adv;
+      Tensor<T, Device> masks;
+      std::vector<V> images{x, fake};
+      if (mixing) {
+        masks = cutmix_masks<T, Device>(n, x.dim(2), x.dim(3), rng);
+        images.emplace_back(cutmix_images(x.value(), fake.value(), masks));
+      }
+      const std::vector<gan_detail::DOut<T, Device>> out =
+          discriminate(images, {&b.labels, &y_fake, &b.labels});
+      const V& d_real = out[0].scores;
+      const V& d_fake = out[1].scores;
+      V adv, total = cost;
+      if (adversarial_terms) {
+        adv = adversarial_loss([](const V& r, const V& f) { return Loss::d_loss(r, f); }, out[0], out[1]);
+        total = gan_detail::sum_defined(total, adv);
+      }
+      if constexpr (has_pixel) {
+        if (mixing) {
+          const double c = cutmix_->coefficient(step_);
+          const V m = CutMix::mix_loss(out[2].pixels, out[2].scores, masks, c);
+          const V k = cutmix_->consistency_loss(out[2].pixels, out[0].pixels, out[1].pixels, masks, c);
+          total = gan_detail::sum_defined(total, add(m, k));
+          mix += m.item() * scale;
+          cons += k.item() * scale;
+        }
+      }
       if constexpr (has_classifier) {
-        const V c = classifier_.d_loss(out.real_logits, b.labels, out.fake_logits, y_fake);
-        total = add(total, c);
+        const V c = classifier_.d_loss(out[0].logits, b.labels, out[1].logits, y_fake);
+        total = gan_detail::sum_defined(total, c);
         aux += c.item() * scale;
       }
       std::size_t k = 0;
       for_each_regulariser([&](auto& r) {
         if constexpr (penalises_d<decltype(r)>) {
           const V p = r.d_penalty(Critic{&this->nets.D, &b.labels}, x, fake, rng);
-          total = add(total, p);
+          total = gan_detail::sum_defined(total, p);
           penalties[k++] += p.item() * scale;
         }
       });
       mul_scalar(total, scale).backward();
       loss += total.item() * scale;
-      adversarial += adv.item() * scale;
+      if (adv.defined()) adversarial += adv.item() * scale;
       on_real += mean(d_real).item() * scale;
       on_fake += mean(d_fake).item() * scale;
     }
@@ -245,6 +306,11 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     const auto names = penalty_names();
     for (std::size_t k = 0; k < names.size(); ++k) out.emplace_back(names[k], penalties[k]);
     if constexpr (has_classifier) out.emplace_back("d_aux", aux);
+    if (cutmix_) {
+      out.emplace_back("cutmix", mix);
+      out.emplace_back("consistency", cons);
+      out.emplace_back("mixed", mixing ? 1.0 : 0.0);
+    }
     if (latent_.active()) {
       out.emplace_back("lo_cost", lo_cost);
       out.emplace_back("dz_norm", dz_norm);
@@ -256,13 +322,14 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     double aux = 0;
     const T aux_scale = T(1) / static_cast<T>(accumulate);
     const auto g_loss = [&](const V& fake, const std::vector<int64_t>& y) {
+      const gan_detail::DOut<T, Device> d = this->run_d(fake, y);
+      const V adv = this->adversarial_loss([](const V& s, const V&) { return Loss::g_loss(s); }, d, d);
       if constexpr (has_classifier) {
-        const DiscriminatorOutput<T, Device> d = this->nets.D.forward_all(fake, y, true);
-        const V c = this->classifier_.g_loss(d.classifier, y);
+        const V c = this->classifier_.g_loss(d.logits, y);
         aux += c.item() * aux_scale;
-        return add(Loss::g_loss(d.adversarial), c);
+        return add(adv, c);
       } else {
-        return Loss::g_loss(this->nets.D.forward(fake, y, true));
+        return adv;
       }
     };
     const auto optimised = [&](const Tensor<T, Device>& z0, const std::vector<int64_t>& y, Rng& r) {
@@ -296,37 +363,54 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     return false;
   }
 
-  // D on the real batch (labels y) and the fakes (y_fake), in one concatenated pass or two;
-  // with an auxiliary classifier also its logits.
-  gan_detail::DOutputs<T, Device> discriminate(const V& x, const std::vector<int64_t>& y, const V& fake,
-                                               const std::vector<int64_t>& y_fake) {
-    gan_detail::DOutputs<T, Device> out;
-    const auto run = [&](const V& images, const std::vector<int64_t>& labels) {
-      if constexpr (has_classifier) {
-        const DiscriminatorOutput<T, Device> d = this->nets.D.forward_all(images, labels, true);
-        return std::pair{d.adversarial, d.classifier};
-      } else {
-        return std::pair{this->nets.D.forward(images, labels, true), V()};
-      }
-    };
-    if (settings_.d_pass == DPass::concatenated) {
-      const int64_t n = x.dim(0);
-      std::vector<int64_t> both_y = y;
-      both_y.insert(both_y.end(), y_fake.begin(), y_fake.end());
-      const auto [scores, logits] = run(concat(std::vector<V>{x, fake}, 0), both_y);
-      const auto s = split(scores, {n, fake.dim(0)}, 0);
-      out.real = s[0];
-      out.fake = s[1];
-      if constexpr (has_classifier) {
-        const auto l = split(logits, {n, fake.dim(0)}, 0);
-        out.real_logits = l[0];
-        out.fake_logits = l[1];
-      }
+  // D's outputs on one group of images, in training mode.
+  gan_detail::DOut<T, Device> run_d(const V& images, const std::vector<int64_t>& labels) {
+    if constexpr (has_classifier || has_pixel) {
+      const DiscriminatorOutput<T, Device> d = nets.D.forward_all(images, labels, true);
+      return {d.adversarial, d.classifier, d.per_pixel};
     } else {
-      std::tie(out.real, out.real_logits) = run(x, y);
-      std::tie(out.fake, out.fake_logits) = run(fake, y_fake);
+      return {nets.D.forward(images, labels, true), V(), V()};
     }
+  }
+
+  // D on groups of images with their labels (real, fake and maybe a CutMix mix), in one
+  // concatenated pass (spectral norm's power iteration and batch statistics run once) or one
+  // pass each.
+  std::vector<gan_detail::DOut<T, Device>> discriminate(const std::vector<V>& images,
+                                                        const std::vector<const std::vector<int64_t>*>& labels) {
+    std::vector<gan_detail::DOut<T, Device>> out;
+    if (settings_.d_pass == DPass::separate) {
+      for (std::size_t i = 0; i < images.size(); ++i) out.push_back(run_d(images[i], *labels[i]));
+      return out;
+    }
+    std::vector<int64_t> sizes, all_y;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      sizes.push_back(images[i].dim(0));
+      all_y.insert(all_y.end(), labels[i]->begin(), labels[i]->end());
+    }
+    const gan_detail::DOut<T, Device> all = run_d(concat(images, 0), all_y);
+    out.resize(images.size());
+    const auto split_into = [&](const V& v, V gan_detail::DOut<T, Device>::*slot) {
+      if (!v.defined()) return;
+      const std::vector<V> parts = split(v, sizes, 0);
+      for (std::size_t i = 0; i < parts.size(); ++i) out[i].*slot = parts[i];
+    };
+    split_into(all.scores, &gan_detail::DOut<T, Device>::scores);
+    split_into(all.logits, &gan_detail::DOut<T, Device>::logits);
+    split_into(all.pixels, &gan_detail::DOut<T, Device>::pixels);
     return out;
+  }
+
+  // A loss of D's outputs on two groups, on the adversarial scores alone or, with a per-pixel
+  // output, (1 - w) loss(scores) + w loss(pixels).
+  template <class F>
+  V adversarial_loss(F&& loss, const gan_detail::DOut<T, Device>& a, const gan_detail::DOut<T, Device>& b) const {
+    if constexpr (has_pixel) {
+      const T w = static_cast<T>(settings_.pixel_weight);
+      return add(mul_scalar(loss(a.scores, b.scores), T(1) - w), mul_scalar(loss(a.pixels, b.pixels), w));
+    } else {
+      return loss(a.scores, b.scores);
+    }
   }
 
   // z0 after the latent policy's steps against D(G(., y), y) (training mode), with its mask
@@ -393,6 +477,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   Regularisers regularisers_;
   Latent latent_;
   Classifier classifier_;
+  std::optional<CutMix> cutmix_;
   int64_t step_ = 0;
 };
 
