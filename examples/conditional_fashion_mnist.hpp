@@ -59,8 +59,14 @@ inline Options parse(int argc, char** argv, const char* program, Options o) {
   return o;
 }
 
-template <class Model>
-int train_conditional(const char* program, const Options& opt, const typename Model::Hyper& h) {
+// `after(model, out_dir)` runs once training is done (e.g. to draw more pictures).
+struct Nothing {
+  template <class M>
+  void operator()(M&, const std::string&) const {}
+};
+
+template <class Model, class After = Nothing>
+int train_conditional(const char* program, const Options& opt, const typename Model::Hyper& h, After after = {}) {
   try {
     Model model(h, train::derive_seed(0, train::init_stream));
     data::LoaderOptions lo;
@@ -85,8 +91,9 @@ int train_conditional(const char* program, const Options& opt, const typename Mo
     if (!opt.resume) print("untrained generator", train::image_metrics(model, features, real, mo));
     const auto r = trainer.run();
     print("trained generator", train::image_metrics(model, features, real, mo));
+    after(model, opt.out);
     std::cout << "trained " << r.step << " generator steps in " << r.seconds << " s\n"
-              << "samples (one row per class): " << opt.out << "/samples.png, loss curves: " << opt.out
+              << (Model::Pair::num_classes > 0 ? "samples (one row per class): " : "samples: ") << opt.out << "/samples.png, loss curves: " << opt.out
               << "/losses.png, checkpoint: " << r.checkpoint
               << "\n(FD here is in the classifier's 128 features, not Inception FID; see docs/metrics.md)\n";
     return 0;

@@ -23,6 +23,7 @@
 #include "gantry/train/fashion_classifier.hpp"
 #include "gantry/models/standing_stats.hpp"
 #include "gantry/models/hyper.hpp"
+#include "gantry/train/decision_maps.hpp"
 #include "gantry/train/evaluate.hpp"
 #include "gantry/train/trainer.hpp"
 
@@ -33,16 +34,19 @@ using namespace gantry;
 namespace json = gantry::io::json;
 
 inline const char* usage = R"(usage:
-  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|dcgan|lsgan
+  gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
+                        unetgan-baseline|dcgan|lsgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
       --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
                                data; dcgan is 32x32, for wgan). sagan, biggan, biggan-deep,
                                logan, adcgan, acgan and tacgan are class-conditional, 32x32
-                               (Fashion-MNIST zero-padded), with their own nets; dcgan and lsgan
-                               use the dcgan nets (32x32)
+                               (Fashion-MNIST zero-padded), with their own nets; unetgan (U-Net
+                               D, CutMix) and unetgan-baseline (its encoder alone as D) are
+                               unconditional, 32x32; dcgan and lsgan use the dcgan nets (32x32)
       --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
-                               sagan, biggan, adcgan, acgan, tacgan: Ch 16, 32 or 64
+                               sagan, biggan, adcgan, acgan, tacgan, unetgan,
+                               unetgan-baseline: Ch 16, 32 or 64
                                (default, the papers');
                                biggan-deep, logan: Ch 16 or 32 (default);
                                dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
@@ -56,6 +60,11 @@ inline const char* usage = R"(usage:
       --lo ngd|gd|off          logan: natural-gradient (default) or plain gradient latent
                                steps, or none (the uniform prior alone)
       --latent-steps N         logan: latent steps per update (default 1)
+      --schedule every|warmup|full-batch
+                               unetgan's CutMix schedule: every D step (default, the CelebA
+                               script); its weight ramped up; or whole mixed D steps with a
+                               probability ramped to 0.5 (the FFHQ and COCO scripts). The ramp
+                               is --set mixup_warmup=N G steps (default a quarter of --steps)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
                                          (class-conditional: row r shows class r mod K
                                          unless --class K asks for one)
@@ -64,6 +73,8 @@ inline const char* usage = R"(usage:
                                          50 fresh samples (BigGAN's standing statistics)
                 [--latent-steps N]       logan: N latent optimisation steps before G (as the
                                          paper samples)
+                [--decision-map FILE]    unetgan: instead of samples, D's per-pixel decisions
+                                         on --n (default 8) test images, fakes and mixes
   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
                 [--latent-steps N]
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step]
@@ -142,9 +153,10 @@ using FashionShape = Image<1, 28, 28>;
 using PaddedFashion = Image<1, 32, 32>;
 
 // Class-conditional hinge-loss models: the paper's nets at width Ch, Fashion-MNIST padded to 32.
+// (And the U-Net GAN models, whose nets are also named after them.)
 inline bool hinge_model(const std::string& name) {
   return name == "sagan" || name == "biggan" || name == "biggan-deep" || name == "logan" || name == "adcgan" ||
-         name == "acgan" || name == "tacgan";
+         name == "acgan" || name == "tacgan" || name == "unetgan" || name == "unetgan-baseline";
 }
 // Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
 inline bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
@@ -200,6 +212,17 @@ int train_command(const Args& a, const RunConfig& c) {
         fail<UsageError>("--latent-steps must be >= 1, found ", a.integer("latent-steps", 1));
     } else {
       fail<UsageError>("--lo and --latent-steps are for --model logan (", c.model, " has no latent optimisation)");
+    }
+  }
+  if (a.has("schedule")) {
+    if constexpr (requires { h.set_schedule(CutMixSchedule::every); }) {
+      const std::string name = a.str("schedule");
+      if (name != "every" && name != "warmup" && name != "full-batch")
+        fail<UsageError>("--schedule expects every, warmup or full-batch, found '", name, "'");
+      h.set_schedule(parse_cutmix_schedule(name));
+      if (name != "every" && h.mixup_warmup == 0) h.mixup_warmup = std::max<int64_t>(1, steps / 4);
+    } else {
+      fail<UsageError>("--schedule is for --model unetgan (", c.model, " has no CutMix)");
     }
   }
   for (const auto& s : a.sets) models::hyper_set(h, s);
@@ -290,9 +313,35 @@ std::unique_ptr<Model> load_model(const io::TensorFile& f, const Args& a) {
   return m;
 }
 
+// gantry sample --decision-map FILE: D's per-pixel decisions (train/decision_maps.hpp) on the
+// first --n test images (from --seed on), fakes of their classes and CutMix mixes.
+template <class Model>
+int decision_map_command(Model& model, const Args& a, const RunConfig& c) {
+  if constexpr (Model::has_pixel) {
+    const int64_t n = a.integer("n", 8);
+    if (n < 1) fail<UsageError>("--n must be >= 1");
+    const auto images = train::fashion_mnist_images("test", image_side<Model>());
+    const auto labels = data::fashion_mnist("test").labels;
+    const int64_t first = a.integer("seed", 0) * n % (images.dim(0) - n + 1);
+    Tensor<float, cpu> real = ops::slice(images, 0, first, first + n);
+    std::vector<int64_t> y;
+    if constexpr (Model::Pair::num_classes > 0) y.assign(labels.begin() + first, labels.begin() + first + n);
+    Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)));
+    const std::string out = a.str("decision-map");
+    const train::DecisionMaps d = train::save_decision_maps(model, real, y, rng, out);
+    std::cout << "wrote D's decision maps to " << out << " (rows: real, map, generated, map, CutMix mask, mix, map); "
+              << "mean P(real) per pixel: real " << d.real_prob << ", generated " << d.fake_prob
+              << "; mixed pixels whose decision matches the mask: " << d.mix_agreement << '\n';
+    return 0;
+  } else {
+    fail<UsageError>("--decision-map: ", c.model, "'s discriminator has no per-pixel output (only unetgan's has)");
+  }
+}
+
 template <class Model>
 int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   auto model = load_model<Model>(f, a);
+  if (a.has("decision-map")) return decision_map_command(*model, a, c);
   const int64_t n = a.integer("n", 64);
   if (n < 1) fail<UsageError>("--n must be >= 1");
   const std::string out = a.str("out", "samples.png");
@@ -383,5 +432,6 @@ std::optional<int> run_logan(Command, const Args&, const RunConfig&, const io::T
 std::optional<int> run_adcgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_acgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_tacgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
+std::optional<int> run_unetgan(Command, const Args&, const RunConfig&, const io::TensorFile*);  // unetgan, unetgan-baseline
 
 }  // namespace gantry_cli

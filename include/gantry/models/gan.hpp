@@ -161,9 +161,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
         latent_(gan_detail::latent_policy<Paper>(h)),
         classifier_(gan_detail::classifier_policy<Paper>(h)),
         cutmix_(gan_detail::cutmix_policy<Paper>(h)) {
-    static_assert(has_pixel || !requires { Paper::cutmix(h); },
-                  "gantry: Gan: the paper has a CutMix policy but D has no per-pixel output: use a U-Net D "
-                  "(UNet<Encoder<...>, head, Decoder<...>, PerPixelHead<>>, nn/unet.hpp)");
+
     static_assert(!has_classifier || AuxiliaryClassifier<Classifier>,
                   "gantry: Gan: Paper::classifier(h) must return an auxiliary classifier policy with "
                   "d_loss(logits_real, y_real, logits_fake, y_fake), g_loss(logits, y) and a log_name "
@@ -178,6 +176,8 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     if (settings_.ema_decay > 0) nets.enable_ema(settings_.ema_decay, settings_.ema_start);
     if constexpr (Latent::optimises) latent_.validate();
     if (cutmix_) cutmix_->validate();
+    check(has_pixel || !cutmix_, Paper::name, ": CutMix needs a discriminator with a per-pixel output (a U-Net D: "
+          "UNet<Encoder<...>, head, Decoder<...>, PerPixelHead<>>); this D has none (turn CutMix off, e.g. mixup=false)");
     nets.set_prior(latent_.prior());
   }
 
@@ -244,7 +244,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     for (const data::Batch& b : real) {
       const int64_t n = b.size();
       // A mix is of one class: its fakes take the real labels.
-      const std::vector<int64_t> y_fake = mixing ? b.labels : nets.random_labels(n, rng);
+      const std::vector<int64_t> y_fake = mixing && Pair::num_classes > 0 ? b.labels : nets.random_labels(n, rng);
       const V x(cast<T>(b.images));
       V fake, cost;
       if (latent_.active()) {
@@ -386,7 +386,8 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     std::vector<int64_t> sizes, all_y;
     for (std::size_t i = 0; i < images.size(); ++i) {
       sizes.push_back(images[i].dim(0));
-      all_y.insert(all_y.end(), labels[i]->begin(), labels[i]->end());
+      // (An unconditional D takes no labels, though the data set may have some.)
+      if (Pair::num_classes > 0) all_y.insert(all_y.end(), labels[i]->begin(), labels[i]->end());
     }
     const gan_detail::DOut<T, Device> all = run_d(concat(images, 0), all_y);
     out.resize(images.size());

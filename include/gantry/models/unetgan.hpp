@@ -120,6 +120,16 @@ struct unetgan256_nets {
   using D = typename A::D;
 };
 
+// The baseline of the paper's comparisons at 32x32: the same G and the U-Net D's encoder with
+// its bottleneck head alone (a BigGAN-style D), trained by the same policy with mixup = false.
+template <class ImageShape = Image<1, 32, 32>, int Classes = 0, int Ch = 64, int Z = 128>
+struct unetgan_baseline_nets {
+  static constexpr int classes = Classes, ch = Ch, latent = Z;
+  using G = typename unetgan_nets<ImageShape, Classes, Ch, Z>::G;
+  using D = Discriminator<ImageShape, detail::Down<Ch, false>, detail::Down<2 * Ch>, detail::Down<4 * Ch>,
+                          detail::unetgan_bottleneck<Classes>>;
+};
+
 struct UnetganHyper {
   int64_t batch_size = 50;  // per D micro-batch and per G micro-batch
   int64_t d_steps = 1;
@@ -166,6 +176,12 @@ struct UnetganHyper {
 
 // train_celeba.sh.
 inline UnetganHyper unetgan_hyper() { return {}; }
+// The same without CutMix, for unetgan_baseline_nets.
+inline UnetganHyper unetgan_baseline_hyper() {
+  UnetganHyper h;
+  h.mixup = false;
+  return h;
+}
 // train_ffhq.sh (256 px): batch 20, G 1e-4 / D 5e-4, full-batch mixing ramped to 0.5; the
 // script's 100 warm-up epochs are 70 000 / 20 · 100 = 350 000 G steps.
 inline UnetganHyper unetgan_ffhq_hyper() {
@@ -222,7 +238,15 @@ struct UnetganPaper {
   }
 };
 
+inline constexpr char unetgan_baseline_name[] = "unetgan-baseline";
+struct UnetganBaselinePaper : UnetganPaper {
+  static constexpr const char* name = unetgan_baseline_name;
+  static Hyper hyper() { return unetgan_baseline_hyper(); }
+};
+
 template <class Nets = unetgan_nets<>, class Paper = UnetganPaper, class T = float>
 using unetgan = Gan<Nets, Paper, T>;
+template <class Nets = unetgan_baseline_nets<>, class Paper = UnetganBaselinePaper, class T = float>
+using unetgan_baseline = Gan<Nets, Paper, T>;
 
 }  // namespace gantry::models
