@@ -4,6 +4,7 @@
 // penalty, weight clipping and BigGAN's orthogonal regularisation.
 #include "losses/adversarial.hpp"
 #include "losses/classification.hpp"
+#include "losses/cutmix.hpp"
 #include "losses/gradient_penalty.hpp"
 #include "losses/hinge.hpp"
 #include "losses/least_squares.hpp"

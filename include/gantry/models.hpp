@@ -1,7 +1,7 @@
 #pragma once
 // gantry/models: the papers as nets + hyper-parameters + paper policies of the one step
 // template models::Gan (gan.hpp; docs/new_gan.md): WGAN and WGAN-GP, SAGAN, BigGAN and
-// BigGAN-deep (docs/models/), DCGAN and LSGAN.
+// BigGAN-deep, LOGAN, ADC-GAN (with AC-GAN, TAC-GAN), U-Net GAN (docs/models/), DCGAN and LSGAN.
 #include "models/biggan.hpp"
 #include "models/biggan_deep.hpp"
 #include "models/biggan_deep_official.hpp"
@@ -17,6 +17,8 @@
 #include "models/standing_stats.hpp"
 #include "models/step_losses.hpp"
 #include "models/truncation.hpp"
+#include "models/unetgan.hpp"
+#include "models/unetgan_official.hpp"
 #include "models/wgan.hpp"
 #include "models/wgan_gp.hpp"
 #include "models/wgan_nets.hpp"
