@@ -20,7 +20,7 @@ using namespace gantry;
 
 namespace {
 
-const std::string fixtures = GANTRY_TEST_DATA_DIR "/fixtures/";
+const std::string fixtures = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/";
 using Collect = part_fixture::detail::Collect<float, cpu>;
 
 // The nets of the BigGAN forward-interop fixture (D_ch = G_ch = 4), with each paper's heads.

@@ -13,7 +13,7 @@
 using namespace gantry;
 
 namespace {
-const std::string fixtures = GANTRY_TEST_DATA_DIR "/fixtures/biggan/";
+const std::string fixtures = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/biggan/";
 
 using Cifar = models::biggan_nets<Image<3, 32, 32>, 10, 4>;           // 16 channels
 using Hier = models::biggan_hier_nets<Image<3, 32, 32>, 10, 4, 16>;   // shared + hier + attention

@@ -24,7 +24,7 @@ using namespace gantry;
 
 namespace {
 
-const std::string fixtures = GANTRY_TEST_DATA_DIR "/fixtures/";
+const std::string fixtures = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/";
 
 // The nets of the forward-interop fixtures (test_models_biggan.cpp, test_models_biggan_deep.cpp).
 using Cifar = models::biggan_nets<Image<3, 32, 32>, 10, 4>;

@@ -114,7 +114,7 @@ std::string message_of(const auto& f) {
 }  // namespace
 
 TEST_CASE("standing statistics of one batch norm equal BigGAN-PyTorch's myBN and torch's momentum=None") {
-  const io::TensorFile file = io::read_safetensors(GANTRY_TEST_DATA_DIR "/fixtures/models/standing_stats.safetensors");
+  const io::TensorFile file = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/standing_stats.safetensors");
   const auto batches = file.get<float>("batches");  // [K, N, C, H, W]
   const int64_t K = batches.shape()[0];
   Rng gen(0);

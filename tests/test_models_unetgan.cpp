@@ -22,7 +22,7 @@ using namespace gantry;
 
 namespace {
 
-const std::string fixtures = GANTRY_TEST_DATA_DIR "/fixtures/";
+const std::string fixtures = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/";
 using Collect = part_fixture::detail::Collect<float, cpu>;
 using V = Var<float>;
 

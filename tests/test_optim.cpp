@@ -17,7 +17,7 @@ using namespace gantry;
 namespace {
 
 const io::TensorFile& fixtures() {
-  static const io::TensorFile f = io::read_safetensors(GANTRY_TEST_DATA_DIR "/fixtures/optim_fixtures.safetensors");
+  static const io::TensorFile f = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/optim_fixtures.safetensors");
   return f;
 }
 

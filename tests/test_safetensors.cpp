@@ -224,7 +224,7 @@ TEST_CASE("safetensors: float, double and int64 tensors round trip with metadata
 }
 
 TEST_CASE("safetensors: a file written by PyTorch (tests/fixtures/make_safetensors_fixture.py)") {
-  const std::string path = GANTRY_TEST_DATA_DIR "/fixtures/safetensors_sample.safetensors";
+  const std::string path = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/safetensors_sample.safetensors";
   const auto f = io::read_safetensors(path);
   CHECK(f.tensors.size() == 9);
   CHECK(f.metadata.at("format") == "pt");
