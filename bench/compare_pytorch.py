@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs gantry's benchmarks and the same work in PyTorch, interleaved, and prints median
-times and ratios for each thread count. Three suites:
+times and ratios for each thread count. Four suites:
 
     python3 bench/compare_pytorch.py --build build [--threads 1 2] [--rounds 3]
         kernels (default): bench_gemm / bench_conv and the same shapes with torch.mm, F.conv2d
@@ -11,6 +11,12 @@ times and ratios for each thread count. Three suites:
         bench_hinge_steps and bench/hinge_steps.py: one D step and one G step of SAGAN, BigGAN
         and BigGAN-deep at batch 64 (--models picks some); the tables give the median and the
         minimum over all timed steps of all rounds
+    python3 bench/compare_pytorch.py --suite unetgan --unetgan-git GIT_DIR --build build --threads 1
+            [--rounds 3] [--steps 3]
+        bench_unetgan_steps and bench/unetgan_steps.py (boschresearch/unetgan's own modules, read
+        from GIT_DIR, the git directory of a clone of github.com/boschresearch/unetgan): one D step
+        and one G step of U-Net GAN at 32x32 (batch 64, Ch 64) and 128x128 (batch 16, Ch 16)
+        (--cases picks some); tables as for hinge
 
 PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
 thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
@@ -135,9 +141,10 @@ HINGE_MODELS = ("sagan", "biggan", "biggan-deep", "logan", "adcgan")
 HINGE_STEPS = {"BM_DStep": "D step", "BM_GStep": "G step"}
 
 
-def run_gantry_hinge(build, n, steps, model):
-    """Every timed step ([wall ms, cpu ms]) of one bench_hinge_steps process for one model."""
-    path = os.path.join(build, "bench", "bench_hinge_steps")
+def run_gantry_hinge(build, n, steps, model, program="bench_hinge_steps"):
+    """Every timed step ([wall ms, cpu ms]) of one bench_hinge_steps (or `program`) process for
+    one model."""
+    path = os.path.join(build, "bench", program)
     r = subprocess.run([path, "--threads=%d" % n, "--benchmark_format=json", "--benchmark_min_time=0.01",
                         "--benchmark_repetitions=%d" % steps, "--benchmark_filter=^BM_[DG]Step/%s(/|$)" % model],
                        env=thread_env(n), capture_output=True, text=True, check=True)
@@ -158,15 +165,30 @@ def run_torch_hinge(python, n, steps, model):
     return {"%s %s" % (model, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
 
 
-def hinge_main(args):
+UNETGAN_CASES = ("unetgan32", "unetgan128")
+
+
+def run_gantry_unetgan(build, n, steps, case):
+    return run_gantry_hinge(build, n, steps, case, program="bench_unetgan_steps")
+
+
+def run_torch_unetgan(python, git_dir, n, steps, case):
+    r = subprocess.run([python, os.path.join(HERE, "unetgan_steps.py"), git_dir, "--case", case, "--threads", str(n),
+                        "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
+                       check=True)
+    return {"%s %s" % (case, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
+
+
+def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_torch_hinge):
     """Per round and thread count, each model's gantry and PyTorch processes in turn (which
-    goes first alternates between rounds); every timed step is kept."""
+    goes first alternates between rounds); every timed step is kept. (--suite unetgan: the
+    cases of bench_unetgan_steps and bench/unetgan_steps.py.)"""
     steps = {}  # (threads, "model step") -> ([gantry [wall, cpu]...], [PyTorch [wall, cpu]...])
     loads = []
     for rnd in range(args.rounds):
         for n in args.threads:
-            for model in args.models:
-                order = ((0, run_gantry_hinge, args.build), (1, run_torch_hinge, args.python))
+            for model in models or args.models:
+                order = ((0, run_gantry, args.build), (1, run_torch, args.python))
                 for side, run, where in (order if rnd % 2 == 0 else order[::-1]):
                     for key, runs in run(where, n, args.steps, model).items():
                         steps.setdefault((n, key), ([], []))[side].extend(runs)
@@ -209,19 +231,42 @@ def flops(key):
     return 0.0
 
 
+def cpu_name():
+    """The CPU's model name, family and model from /proc/cpuinfo (Linux), else platform's."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        import platform
+        return platform.processor() or "unknown"
+    return "%s (family %s, model %s), %d CPUs" % (info.get("model name", "?"), info.get("cpu family", "?"),
+                                                 info.get("model", "?"), os.cpu_count())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge"), default="kernels")
+    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge", "unetgan"), default="kernels")
     ap.add_argument("--build", default="build",
                     help="CMake build directory holding bench/bench_gemm and bench/bench_conv (kernels) or "
-                         "bench/bench_wgan_gp_step (wgan-gp) or bench/bench_hinge_steps (hinge)")
+                         "bench/bench_wgan_gp_step (wgan-gp) or bench/bench_hinge_steps (hinge) or "
+                         "bench/bench_unetgan_steps (unetgan)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.5, help="kernels: seconds per measurement")
-    ap.add_argument("--steps", type=int, default=3, help="wgan-gp, hinge: timed steps of each kind per round")
+    ap.add_argument("--steps", type=int, default=3,
+                    help="wgan-gp, hinge, unetgan: timed steps of each kind per round")
     ap.add_argument("--models", nargs="+", choices=HINGE_MODELS, default=list(HINGE_MODELS), help="hinge: which models")
+    ap.add_argument("--cases", nargs="+", choices=UNETGAN_CASES, default=list(UNETGAN_CASES),
+                    help="unetgan: which cases")
+    ap.add_argument("--unetgan-git", metavar="GIT_DIR",
+                    help="unetgan: the git directory of a clone of github.com/boschresearch/unetgan")
     ap.add_argument("--python", default=sys.executable, help="Python with torch")
     args = ap.parse_args()
+    if args.suite == "unetgan" and not args.unetgan_git:
+        ap.error("--suite unetgan needs --unetgan-git GIT_DIR")
 
     cfg = subprocess.run([args.python, "-c", "import torch; print(torch.__version__); print(torch.__config__.show())"],
                          capture_output=True, text=True, check=True).stdout
@@ -229,9 +274,14 @@ def main():
     for line in cfg.splitlines()[1:]:
         if any(s in line for s in ("oneAPI", "MKL-DNN", "OpenMP", "CPU capability", "BLAS_INFO", "OpenBLAS")):
             print("  " + line.strip()[:160])
+    print("CPU:", cpu_name())
     print("gantry build:", os.path.abspath(args.build))
     if args.suite == "hinge":
         hinge_main(args)
+        return
+    if args.suite == "unetgan":
+        hinge_main(args, args.cases, run_gantry_unetgan,
+                   lambda python, n, steps, case: run_torch_unetgan(python, args.unetgan_git, n, steps, case))
         return
     if args.suite == "kernels":
         measure_gantry, measure_torch = (lambda n: run_gantry(args.build, n, args.min_time),
