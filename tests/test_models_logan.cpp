@@ -15,6 +15,7 @@
 #include "gantry/data/fashion_mnist.hpp"
 #include "gantry/train/evaluate.hpp"
 #include "gantry/train/trainer.hpp"
+#include "resume_support.hpp"
 
 using namespace gantry;
 
@@ -193,48 +194,6 @@ TEST_CASE("sampling with latent steps: the latents move (and stay in [-1, 1]); o
                     doctest::Contains("latent_steps = 2 needs a model with latent optimisation (LOGAN)"));
 }
 
-namespace {
-
-// A LOGAN run of `steps` G steps on 40 random labelled 32x32 images, checkpointing as asked.
-void train_logan(const std::filesystem::path& dir, int64_t steps, bool resume) {
-  Model model(small_hyper(), train::derive_seed(7, train::init_stream));
-  Rng data_rng(11);
-  data::LabeledImages images{ops::add_scalar(ops::mul_scalar(rand<float, cpu>(Shape{40, 1, 28, 28}, data_rng), 2.0f), -1.0f), {}};
-  for (int64_t i = 0; i < 40; ++i) images.labels.push_back(i % 10);
-  data::LoaderOptions lo;
-  lo.batch_size = 4;
-  lo.pad_to = 32;
-  data::Loader loader(images, lo, Rng(train::derive_seed(7, train::data_stream)));
-  train::TrainerOptions o;
-  o.steps = steps;
-  o.out_dir = dir.string();
-  o.seed = 7;
-  o.resume = resume;
-  o.show_progress = false;
-  train::Trainer trainer(model, loader, o);
-  trainer.run();
-}
-
-}  // namespace
-
 TEST_CASE("LOGAN resumes bit for bit: 6 steps straight equal 3, a checkpoint, and 3 more") {
-  namespace fs = std::filesystem;
-  const fs::path a = fs::temp_directory_path() / "gantry_test_logan_straight",
-                 b = fs::temp_directory_path() / "gantry_test_logan_resumed";
-  fs::remove_all(a);
-  fs::remove_all(b);
-  train_logan(a, 6, false);
-  train_logan(b, 3, false);
-  train_logan(b, 6, true);
-  const auto fa = io::read_safetensors((a / "checkpoint.safetensors").string());
-  const auto fb = io::read_safetensors((b / "checkpoint.safetensors").string());
-  REQUIRE(fa.tensors.size() == fb.tensors.size());
-  for (const auto& [name, e] : fa.tensors) {
-    INFO(name);
-    REQUIRE(fb.tensors.count(name) == 1);
-    CHECK(e.bytes == fb.tensors.at(name).bytes);
-  }
-  CHECK(fa.metadata == fb.metadata);
-  fs::remove_all(a);
-  fs::remove_all(b);
+  test::resumes_bit_for_bit<Model>("logan", small_hyper(), 6);
 }

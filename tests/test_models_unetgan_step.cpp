@@ -8,6 +8,8 @@
 #include <gantry/train/decision_maps.hpp>
 #include <gantry/train/trainer.hpp>
 
+#include "resume_support.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -174,48 +176,9 @@ TEST_CASE("decision maps: seven rows of tiles in [-1, 1] and probabilities in [0
   CHECK(d.mix_agreement <= 1);
 }
 
-namespace {
-void train_unetgan(const std::filesystem::path& dir, int64_t steps, bool resume) {
+TEST_CASE("U-Net GAN resumes bit for bit: 6 steps straight equal 3, a checkpoint, and 3 more") {
   auto h = small();
   h.set_schedule(CutMixSchedule::full_batch);  // the mixing draws come from the run's stream too
   h.mixup_warmup = 2;
-  Model model(h, train::derive_seed(7, train::init_stream));
-  Rng data_rng(11);
-  data::LabeledImages images{ops::add_scalar(ops::mul_scalar(rand<float, cpu>(Shape{40, 1, 28, 28}, data_rng), 2.0f), -1.0f), {}};
-  for (int64_t i = 0; i < 40; ++i) images.labels.push_back(i % 10);
-  data::LoaderOptions lo;
-  lo.batch_size = 4;
-  lo.pad_to = 32;
-  data::Loader loader(images, lo, Rng(train::derive_seed(7, train::data_stream)));
-  train::TrainerOptions o;
-  o.steps = steps;
-  o.out_dir = dir.string();
-  o.seed = 7;
-  o.resume = resume;
-  o.show_progress = false;
-  train::Trainer trainer(model, loader, o);
-  trainer.run();
-}
-}  // namespace
-
-TEST_CASE("U-Net GAN resumes bit for bit: 6 steps straight equal 3, a checkpoint, and 3 more") {
-  namespace fs = std::filesystem;
-  const fs::path a = fs::temp_directory_path() / "gantry_test_unetgan_straight",
-                 b = fs::temp_directory_path() / "gantry_test_unetgan_resumed";
-  fs::remove_all(a);
-  fs::remove_all(b);
-  train_unetgan(a, 6, false);
-  train_unetgan(b, 3, false);
-  train_unetgan(b, 6, true);
-  const auto fa = io::read_safetensors((a / "checkpoint.safetensors").string());
-  const auto fb = io::read_safetensors((b / "checkpoint.safetensors").string());
-  REQUIRE(fa.tensors.size() == fb.tensors.size());
-  for (const auto& [name, e] : fa.tensors) {
-    INFO(name);
-    REQUIRE(fb.tensors.count(name) == 1);
-    CHECK(e.bytes == fb.tensors.at(name).bytes);
-  }
-  CHECK(fa.metadata == fb.metadata);
-  fs::remove_all(a);
-  fs::remove_all(b);
+  test::resumes_bit_for_bit<Model>("unetgan", h, 6);
 }

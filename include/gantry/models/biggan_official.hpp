@@ -18,6 +18,7 @@
 // (momentum is fixed at 0.1, so it is never read). Every other tensor must be present with
 // gantry's shape, and every G.* / D.* tensor of the file must be used; otherwise this fails
 // naming the tensor.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -79,28 +80,30 @@ inline std::string official_name(const std::string& name, const std::vector<std:
   return parts[k].empty() ? leaf : parts[k] + "." + leaf;
 }
 
+// Copies each tensor of a module from `file`: gantry's name `n` is `net`.`official(n)` there
+// (skipped when official(n) is empty), shapes checked; errors start with `loader`.
 template <class T>
 struct OfficialLoader : ParamVisitor<T, cpu> {
   const io::TensorFile& file;
+  const char* loader;
   std::string net;  // "G" or "D"
-  std::vector<std::string> parts;
-  std::string bn_part;
+  std::function<std::string(const std::string&)> official;
   std::set<std::string>& used;
 
-  OfficialLoader(const io::TensorFile& f, std::string n, std::vector<std::string> p, std::string bn,
+  OfficialLoader(const io::TensorFile& f, const char* l, std::string n, std::function<std::string(const std::string&)> o,
                  std::set<std::string>& u)
-      : file(f), net(std::move(n)), parts(std::move(p)), bn_part(std::move(bn)), used(u) {}
+      : file(f), loader(l), net(std::move(n)), official(std::move(o)), used(u) {}
 
   void load(const std::string& name, Tensor<T, cpu>& dst) {
-    const std::string off = official_name(name, parts, bn_part);
+    const std::string off = official(name);
     if (off.empty()) return;
     const std::string key = net + "." + off;
-    check<FormatError>(file.contains(key), "load_official_biggan: ", file.path, " has no tensor '", key,
-                       "' (for gantry's ", net, ".", name, " ", dst.shape(), ")");
+    check<FormatError>(file.contains(key), loader, ": ", file.path, " has no tensor '", key, "' (for gantry's ", net,
+                       ".", name, " ", dst.shape(), ")");
     const Tensor<T, cpu> src = file.get<T>(key);
-    check<ShapeError>(src.numel() == dst.numel() && (src.shape() == dst.shape() || dst.numel() == 1),
-                      "load_official_biggan: tensor '", key, "' has shape ", src.shape(), ", gantry's ", net, ".",
-                      name, " has ", dst.shape());
+    check<ShapeError>(src.numel() == dst.numel() && (src.shape() == dst.shape() || dst.numel() == 1), loader,
+                      ": tensor '", key, "' has shape ", src.shape(), ", gantry's ", net, ".", name, " has ",
+                      dst.shape());
     std::copy(src.data(), src.data() + src.numel(), dst.data());
     used.insert(key);
   }
@@ -119,10 +122,13 @@ template <class Nets, class T>
 void load_official_biggan(const io::TensorFile& file, typename Nets::G::template module<T, cpu>& g,
                           typename Nets::D::template module<T, cpu>& d) {
   std::set<std::string> used;
-  const auto gp = detail::official_g_parts<Nets>();
-  detail::OfficialLoader<T> lg(file, "G", gp, "output_layer.0", used);
+  const auto gp = detail::official_g_parts<Nets>(), dp = detail::official_d_parts<Nets>();
+  detail::OfficialLoader<T> lg(
+      file, "load_official_biggan", "G", [&](const std::string& n) { return detail::official_name(n, gp, "output_layer.0"); },
+      used);
   g.visit(lg, "");
-  detail::OfficialLoader<T> ld(file, "D", detail::official_d_parts<Nets>(), "(none)", used);
+  detail::OfficialLoader<T> ld(
+      file, "load_official_biggan", "D", [&](const std::string& n) { return detail::official_name(n, dp, "(none)"); }, used);
   d.visit(ld, "");
   for (const auto& [key, entry] : file.tensors)
     if ((key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0))

@@ -85,37 +85,6 @@ std::vector<std::string> unetgan_official_g_parts(G& g) {
   return p;
 }
 
-template <class T>
-struct UnetganLoader : ParamVisitor<T, cpu> {
-  const io::TensorFile& file;
-  std::string net;  // "G" or "D"
-  std::function<std::string(const std::string&)> official;
-  std::set<std::string>& used;
-
-  UnetganLoader(const io::TensorFile& f, std::string n, std::function<std::string(const std::string&)> o,
-                std::set<std::string>& u)
-      : file(f), net(std::move(n)), official(std::move(o)), used(u) {}
-
-  void load(const std::string& name, Tensor<T, cpu>& dst) {
-    const std::string off = official(name);
-    if (off.empty()) return;
-    const std::string key = net + "." + off;
-    check<FormatError>(file.contains(key), "load_official_unetgan: ", file.path, " has no tensor '", key,
-                       "' (for gantry's ", net, ".", name, " ", dst.shape(), ")");
-    const Tensor<T, cpu> src = file.get<T>(key);
-    check<ShapeError>(src.numel() == dst.numel() && (src.shape() == dst.shape() || dst.numel() == 1),
-                      "load_official_unetgan: tensor '", key, "' has shape ", src.shape(), ", gantry's ", net, ".",
-                      name, " has ", dst.shape());
-    std::copy(src.data(), src.data() + src.numel(), dst.data());
-    used.insert(key);
-  }
-  void parameter(const std::string& name, Var<T, cpu>& p) override {
-    Tensor<T, cpu> v = p.value();
-    load(name, v);
-  }
-  void buffer(const std::string& name, Tensor<T, cpu>& b) override { load(name, b); }
-};
-
 }  // namespace detail
 
 // Copies an official U-Net GAN G and D (one file, prefixes "G." and "D.") into the modules of
@@ -127,11 +96,11 @@ void load_official_unetgan(const io::TensorFile& file, typename Nets::G::templat
   constexpr int pixel_conv = U::encoder_blocks + U::decoder_blocks;
   std::set<std::string> used;
   const auto g_parts = detail::unetgan_official_g_parts(g);
-  detail::UnetganLoader<T> lg(
-      file, "G", [&](const std::string& n) { return detail::official_name(n, g_parts, "output_layer.0"); }, used);
+  detail::OfficialLoader<T> lg(
+      file, "load_official_unetgan", "G", [&](const std::string& n) { return detail::official_name(n, g_parts, "output_layer.0"); }, used);
   g.visit(lg, "");
-  detail::UnetganLoader<T> ld(
-      file, "D", [](const std::string& n) { return detail::unetgan_official_d_name(n, pixel_conv); }, used);
+  detail::OfficialLoader<T> ld(
+      file, "load_official_unetgan", "D", [](const std::string& n) { return detail::unetgan_official_d_name(n, pixel_conv); }, used);
   d.visit(ld, "");
   const std::set<std::string> unused_head{"D.linear.weight", "D.linear.bias", "D.linear.u0", "D.linear.sv0"};
   for (const auto& [key, entry] : file.tensors)
