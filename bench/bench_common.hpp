@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <gantry/core/parallel.hpp>
+#include <gantry/nn/model.hpp>
 #include <string>
 
 namespace gantry::bench {
@@ -32,6 +33,19 @@ inline int run_main(int argc, char** argv) {
 inline void set_gflops(benchmark::State& state, double flops) {
   state.counters["GFLOP/s"] =
       benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The G_params and D_params counters of a model's nets (checked against PyTorch's counts by
+// the Python side of a comparison).
+template <class Model>
+void report_parameters(benchmark::State& state, Model& model) {
+  const auto count = [](auto& m) {
+    int64_t n = 0;
+    for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
+    return static_cast<double>(n);
+  };
+  state.counters["G_params"] = count(model.nets.G);
+  state.counters["D_params"] = count(model.nets.D);
 }
 
 }  // namespace gantry::bench

@@ -70,16 +70,7 @@ struct Fixture {
     return h;
   }
 
-  template <class M>
-  static int64_t parameters(M& m) {
-    int64_t n = 0;
-    for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
-    return n;
-  }
-  void report(benchmark::State& state) {
-    state.counters["G_params"] = static_cast<double>(parameters(model.nets.G));
-    state.counters["D_params"] = static_cast<double>(parameters(model.nets.D));
-  }
+  void report(benchmark::State& state) { bench::report_parameters(state, model); }
 };
 
 // One warm model per type, shared by both steps and all repetitions.
