@@ -31,6 +31,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/ops/reduce.hpp"
@@ -90,6 +91,7 @@ inline CutMixBox cutmix_box(int64_t height, int64_t width, Rng& rng) {
 // n masks [n, 1, height, width], one box each.
 template <class T, class D>
 Tensor<T, D> cutmix_masks(int64_t n, int64_t height, int64_t width, Rng& rng) {
+  static_assert(std::is_same_v<D, cpu>, "gantry: cutmix_masks draws on the CPU (the step template trains on the CPU)");
   check(n >= 0 && height > 0 && width > 0, "cutmix_masks: expected n >= 0 and a positive image size, found n = ", n,
         ", ", height, " x ", width);
   Tensor<T, cpu> m({n, 1, height, width});
@@ -99,10 +101,7 @@ Tensor<T, D> cutmix_masks(int64_t n, int64_t height, int64_t width, Rng& rng) {
     for (int64_t r = 0; r < height; ++r)
       for (int64_t c = 0; c < width; ++c) *p++ = static_cast<T>(b.at(r, c));
   }
-  if constexpr (std::is_same_v<D, cpu>)
-    return m;
-  else
-    return m.template to<D>();
+  return m;
 }
 
 // M ⊙ real + (1 - M) ⊙ fake for images [n, C, H, W] and masks [n, 1, H, W] (off the tape).
