@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "../core/philox.hpp"
 #include "../core/tensor.hpp"
 #include "fashion_mnist.hpp"
+#include "instances.hpp"
 
 namespace gantry::data {
 
@@ -55,6 +57,7 @@ struct LoaderState {
 struct Batch {
   Tensor<float, cpu> images;  // [B, C, H', W'] (or [B, 2] points for the toy streams)
   std::vector<int64_t> labels;  // empty for unlabelled data
+  Tensor<float, cpu> features;  // [B, F] instance features (IC-GAN pairs), else undefined
   int64_t size() const { return images.defined() ? images.shape()[0] : 0; }
 };
 
@@ -97,6 +100,19 @@ class Loader {
     make_permutation();
   }
 
+  // IC-GAN's training pairs (data/instances.hpp): sample i of the permutation then gives the
+  // image and label of a uniformly drawn neighbour j ∈ N_k(i) and, in Batch::features, h_i
+  // (its mirror image's with probability 0.5 under feature augmentation). Each batch reserves
+  // 2B counters of the augmentation stream for these draws, before the flips.
+  void pair_with_neighbours(std::shared_ptr<const Instances> set) {
+    check(set != nullptr, "data::Loader::pair_with_neighbours: no instance set");
+    set->validate();
+    check<ShapeError>(set->size() == size(), "data::Loader::pair_with_neighbours: the instance set has ",
+                      set->size(), " samples, the dataset ", size());
+    instances_ = std::move(set);
+  }
+  const Instances* instances() const { return instances_.get(); }
+
   // The next batch; an exhausted epoch rolls over to a new permutation, so this never ends.
   Batch next() {
     const int64_t n = size();
@@ -134,6 +150,7 @@ class Loader {
     const int64_t top = (Ho - H) / 2, left = (Wo - W) / 2;
     const int64_t per = C * Ho * Wo;
     const std::uint64_t seed = rng_.seed();
+    const std::uint64_t pair0 = instances_ ? rng_.advance(static_cast<std::uint64_t>(2 * count)) : 0;
     const std::uint64_t flip0 = opt_.random_flip ? rng_.advance(static_cast<std::uint64_t>(count)) : 0;
     const bool deq = opt_.range == PixelRange::dequantized;
     const std::uint64_t noise0 = deq ? rng_.advance(static_cast<std::uint64_t>(count * per)) : 0;
@@ -141,11 +158,18 @@ class Loader {
     Batch out;
     out.images = Tensor<float, cpu>(Shape{count, C, Ho, Wo});
     out.labels.resize(static_cast<size_t>(count));
+    if (instances_) out.features = Tensor<float, cpu>(Shape{count, instances_->feature_size()});
     const float* src = data_.images.data();
     float* dst = out.images.data();
     parallel_for(0, count, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t b = lo; b < hi; ++b) {
-        const int64_t idx = perm_[static_cast<size_t>(start + b)];
+        int64_t idx = perm_[static_cast<size_t>(start + b)];
+        if (instances_) {
+          const std::uint64_t c = pair0 + static_cast<std::uint64_t>(2 * b);
+          instances_->copy_features(idx, instances_->mirror(Philox::uniform(seed, c + 1)),
+                                    out.features.data() + b * instances_->feature_size());
+          idx = instances_->neighbour(idx, Philox::uniform(seed, c));
+        }
         out.labels[static_cast<size_t>(b)] = data_.labels[static_cast<size_t>(idx)];
         const bool flip =
             opt_.random_flip && Philox::uniform(seed, flip0 + static_cast<std::uint64_t>(b)) <= 0.5;
@@ -186,6 +210,7 @@ class Loader {
   int64_t epoch_ = 0;
   int64_t position_ = 0;
   std::vector<int64_t> perm_;
+  std::shared_ptr<const Instances> instances_;
 };
 
 }  // namespace gantry::data

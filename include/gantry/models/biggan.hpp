@@ -55,19 +55,22 @@ struct build<Model, parts<Head...>, parts<Ts...>> {
   using type = Model<Head..., Ts...>;
 };
 
-// G's body after the input specs (BigGAN.py Generator, arch[32]) and D (Discriminator).
-template <int C, int Ch, int Attn, class Norm>
+// G's body after the input specs (BigGAN.py Generator, arch[32]) and D (Discriminator);
+// spectral norm's ε = 10^-Eps.
+template <int C, int Ch, int Attn, class Norm, int Eps = 8>
 struct biggan32_body {
-  using Block = GBlock<4 * Ch, Norm>;
-  using g0 = parts<SNLinear<4 * 4 * 4 * Ch>, Reshape<4 * Ch, 4, 4>, Block>;
-  using g1 = typename push_all<push_t<g0, Attn == 8, SelfAttention>, Block>::type;
-  using g2 = typename push_all<push_t<g1, Attn == 16, SelfAttention>, Block>::type;
-  using g = typename push_all<push_t<g2, Attn == 32, SelfAttention>, BatchNorm2d<>, ReLU, SNConv2d<C, 3>, Tanh>::type;
+  using Block = GBlock<4 * Ch, Norm, Eps>;
+  using Attention = SNSelfAttention<Eps>;
+  using g0 = parts<SNLinear<4 * 4 * 4 * Ch, true, Eps>, Reshape<4 * Ch, 4, 4>, Block>;
+  using g1 = typename push_all<push_t<g0, Attn == 8, Attention>, Block>::type;
+  using g2 = typename push_all<push_t<g1, Attn == 16, Attention>, Block>::type;
+  using g = typename push_all<push_t<g2, Attn == 32, Attention>, BatchNorm2d<>, ReLU,
+                              SNConv2d<C, 3, 1, 1, true, Eps>, Tanh>::type;
   static constexpr bool d_attn = Attn == 16;
-  using d0 = push_t<parts<DBlock<4 * Ch, true, false>>, d_attn, SelfAttention>;
-  using d1 = push_t<typename push_all<d0, DBlock<4 * Ch>>::type, d_attn, SelfAttention>;
-  using d2 = push_t<typename push_all<d1, DBlock<4 * Ch, false>>::type, d_attn, SelfAttention>;
-  using d = push_t<typename push_all<d2, DBlock<4 * Ch, false>>::type, d_attn, SelfAttention>;
+  using d0 = push_t<parts<DBlock<4 * Ch, true, false, Eps>>, d_attn, Attention>;
+  using d1 = push_t<typename push_all<d0, DBlock<4 * Ch, true, true, Eps>>::type, d_attn, Attention>;
+  using d2 = push_t<typename push_all<d1, DBlock<4 * Ch, false, true, Eps>>::type, d_attn, Attention>;
+  using d = push_t<typename push_all<d2, DBlock<4 * Ch, false, true, Eps>>::type, d_attn, Attention>;
 };
 }  // namespace detail
 

@@ -140,6 +140,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   using Base = PairedModel<Nets, Paper::template Optimizer, T>;
   using Device = cpu;
   using V = Var<T, Device>;
+  using Cond = Condition<T, Device>;
 
  public:
   using Hyper = typename Paper::Hyper;
@@ -195,7 +196,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   // LOGAN's latent optimisation at sampling time: `steps` first-order steps of the paper's
   // latent policy (its rule, α, β and mask) against D(G(z)) in eval mode with the sampling G,
   // so a sampled z' stays in [-1, 1]. The mask draws from `rng`.
-  Tensor<T, Device> optimise_latents(const Tensor<T, Device>& z0, const std::vector<int64_t>& y, int steps, Rng& rng)
+  Tensor<T, Device> optimise_latents(const Tensor<T, Device>& z0, const Cond& y, int steps, Rng& rng)
     requires(Latent::optimises)
   {
     LatentOptimisation lo = latent_;
@@ -205,14 +206,16 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     if (steps == 0) return z0;
     auto& g = nets.sampling_generator();
     const Tensor<T, Device> mask = lo.template draw_mask<T, Device>(z0.dim(0), z0.dim(1), rng);
-    return lo([&](const V& z) { return this->nets.D.forward(g.forward(z, y, false), y, false); }, z0, mask).z.value();
+    return lo([&](const V& z) { return this->d_forward(g.forward(z, y.labels, y.feature_var(), false), y, false); },
+              z0, mask)
+        .z.value();
   }
 
   // D's decisions on `images` in eval mode, off the tape: with a U-Net D the per-image logits
   // and the per-pixel map (gantry sample --decision-map draws these).
-  DiscriminatorOutput<T, Device> decisions(const Tensor<T, Device>& images, const std::vector<int64_t>& labels) {
+  DiscriminatorOutput<T, Device> decisions(const Tensor<T, Device>& images, const Cond& c) {
     no_grad guard;
-    return nets.D.forward_all(V(images), labels, false);
+    return nets.D.forward_all(V(images), c.labels, c.feature_var(), false);
   }
 
   // Called before the D steps of G step `g_step` (0-based): learning rates, EMA step count.
@@ -243,18 +246,22 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     const bool adversarial_terms = !(mixing && cutmix_->replaces_batch());
     for (const data::Batch& b : real) {
       const int64_t n = b.size();
+      // IC-GAN's pairs: the real images come with the features of the instance they neighbour.
+      const Cond real_c(b.labels, b.features.defined() ? cast<T>(b.features) : Tensor<T, Device>());
       // A mix is of one class: its fakes take the real labels.
-      const std::vector<int64_t> y_fake = mixing && Pair::num_classes > 0 ? b.labels : nets.random_labels(n, rng);
+      const Cond fake_c =
+          mixing && (Pair::num_classes > 0 || Pair::feature_size > 0) ? real_c : nets.random_condition(n, rng);
+      const std::vector<int64_t>& y_fake = fake_c.labels;
       const V x(cast<T>(b.images));
       V fake, cost;
       if (latent_.active()) {
-        OptimisedLatent<T, Device> z = optimised_latent(nets.noise(n, rng), y_fake, rng);
-        fake = nets.G.forward(z.z, y_fake, true);
+        OptimisedLatent<T, Device> z = optimised_latent(nets.noise(n, rng), fake_c, rng);
+        fake = nets.G.forward(z.z, fake_c.labels, fake_c.feature_var(), true);
         if (cost_in_d()) cost = z.cost;
         lo_cost += z.cost.item() * scale;
         dz_norm += z.step_norm * scale;
       } else {
-        fake = nets.detached_fakes(n, y_fake, rng);
+        fake = nets.detached_fakes(n, fake_c, rng);
       }
       Tensor<T, Device> masks;
       std::vector<V> images{x, fake};
@@ -263,7 +270,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
         images.emplace_back(cutmix_images(x.value(), fake.value(), masks));
       }
       const std::vector<gan_detail::DOut<T, Device>> out =
-          discriminate(images, {&b.labels, &y_fake, &b.labels});
+          discriminate(images, {&real_c, &fake_c, &real_c});
       const V& d_real = out[0].scores;
       const V& d_fake = out[1].scores;
       V adv, total = cost;
@@ -289,7 +296,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       std::size_t k = 0;
       for_each_regulariser([&](auto& r) {
         if constexpr (penalises_d<decltype(r)>) {
-          const V p = r.d_penalty(Critic{&this->nets.D, &b.labels}, x, fake, rng);
+          const V p = r.d_penalty(Critic{this, &real_c}, x, fake, rng);
           total = gan_detail::sum_defined(total, p);
           penalties[k++] += p.item() * scale;
         }
@@ -321,18 +328,18 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   StepLosses g_step(int accumulate, Rng& rng) {
     double aux = 0;
     const T aux_scale = T(1) / static_cast<T>(accumulate);
-    const auto g_loss = [&](const V& fake, const std::vector<int64_t>& y) {
+    const auto g_loss = [&](const V& fake, const Cond& y) {
       const gan_detail::DOut<T, Device> d = this->run_d(fake, y);
       const V adv = this->adversarial_loss([](const V& s, const V&) { return Loss::g_loss(s); }, d, d);
       if constexpr (has_classifier) {
-        const V c = this->classifier_.g_loss(d.logits, y);
+        const V c = this->classifier_.g_loss(d.logits, y.labels);
         aux += c.item() * aux_scale;
         return add(adv, c);
       } else {
         return adv;
       }
     };
-    const auto optimised = [&](const Tensor<T, Device>& z0, const std::vector<int64_t>& y, Rng& r) {
+    const auto optimised = [&](const Tensor<T, Device>& z0, const Cond& y, Rng& r) {
       auto z = this->optimised_latent(z0, y, r);
       if (!this->cost_in_g()) z.cost = V();
       return z;
@@ -363,13 +370,18 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     return false;
   }
 
+  // D's adversarial output on images with their conditioning.
+  V d_forward(const V& images, const Cond& c, bool training) {
+    return nets.D.forward(images, c.labels, c.feature_var(), training);
+  }
+
   // D's outputs on one group of images, in training mode.
-  gan_detail::DOut<T, Device> run_d(const V& images, const std::vector<int64_t>& labels) {
+  gan_detail::DOut<T, Device> run_d(const V& images, const Cond& c) {
     if constexpr (has_classifier || has_pixel) {
-      const DiscriminatorOutput<T, Device> d = nets.D.forward_all(images, labels, true);
+      const DiscriminatorOutput<T, Device> d = nets.D.forward_all(images, c.labels, c.feature_var(), true);
       return {d.adversarial, d.classifier, d.per_pixel};
     } else {
-      return {nets.D.forward(images, labels, true), V(), V()};
+      return {d_forward(images, c, true), V(), V()};
     }
   }
 
@@ -377,19 +389,24 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   // concatenated pass (spectral norm's power iteration and batch statistics run once) or one
   // pass each.
   std::vector<gan_detail::DOut<T, Device>> discriminate(const std::vector<V>& images,
-                                                        const std::vector<const std::vector<int64_t>*>& labels) {
+                                                        const std::vector<const Cond*>& conditions) {
     std::vector<gan_detail::DOut<T, Device>> out;
     if (settings_.d_pass == DPass::separate) {
-      for (std::size_t i = 0; i < images.size(); ++i) out.push_back(run_d(images[i], *labels[i]));
+      for (std::size_t i = 0; i < images.size(); ++i) out.push_back(run_d(images[i], *conditions[i]));
       return out;
     }
-    std::vector<int64_t> sizes, all_y;
+    std::vector<int64_t> sizes;
+    Cond all_c;
+    std::vector<Tensor<T, Device>> features;
     for (std::size_t i = 0; i < images.size(); ++i) {
       sizes.push_back(images[i].dim(0));
       // (An unconditional D takes no labels, though the data set may have some.)
-      if (Pair::num_classes > 0) all_y.insert(all_y.end(), labels[i]->begin(), labels[i]->end());
+      const Cond& c = *conditions[i];
+      if (Pair::num_classes > 0) all_c.labels.insert(all_c.labels.end(), c.labels.begin(), c.labels.end());
+      if (c.features.defined()) features.push_back(c.features);
     }
-    const gan_detail::DOut<T, Device> all = run_d(concat(images, 0), all_y);
+    if (!features.empty()) all_c.features = ops::concat(features, 0);
+    const gan_detail::DOut<T, Device> all = run_d(concat(images, 0), all_c);
     out.resize(images.size());
     const auto split_into = [&](const V& v, V gan_detail::DOut<T, Device>::*slot) {
       if (!v.defined()) return;
@@ -426,11 +443,12 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   }
 
   // (Never called unless the policy optimises: active() is false otherwise.)
-  OptimisedLatent<T, Device> optimised_latent(const Tensor<T, Device>& z0, const std::vector<int64_t>& y, Rng& rng) {
+  OptimisedLatent<T, Device> optimised_latent(const Tensor<T, Device>& z0, const Cond& y, Rng& rng) {
     if constexpr (Latent::optimises) {
       const Tensor<T, Device> mask = latent_.template draw_mask<T, Device>(z0.dim(0), z0.dim(1), rng);
-      return latent_([&](const V& z) { return this->nets.D.forward(this->nets.G.forward(z, y, true), y, true); },
-                     z0, mask);
+      return latent_(
+          [&](const V& z) { return this->d_forward(this->nets.G.forward(z, y.labels, y.feature_var(), true), y, true); },
+          z0, mask);
     } else {
       return {V(z0), {}, 0.0};
     }
@@ -441,11 +459,11 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     std::apply([&](auto&... r) { (f(r), ...); }, regularisers_);
   }
 
-  // D on the real batch's labels, for penalties that evaluate it at other points.
+  // D on the real batch's conditioning, for penalties that evaluate it at other points.
   struct Critic {
-    DModule* d;
-    const std::vector<int64_t>* labels;
-    V operator()(const V& v) const { return d->forward(v, *labels, true); }
+    Gan* gan;
+    const Cond* c;
+    V operator()(const V& v) const { return gan->d_forward(v, *c, true); }
   };
 
   // Which hooks a regulariser has (losses/regulariser.hpp), for these nets.

@@ -1,8 +1,9 @@
 #pragma once
 // What every paper's step policy trains: a generator and a discriminator built from one
 // seed, an optimiser for each (TTUR: their own options), and optionally an EMA copy of G
-// for sampling. It also draws the step's noise and labels, samples in eval mode and saves
-// or loads the whole state under PyTorch-style prefixes:
+// for sampling. It also draws the step's noise and conditioning (uniform labels; for an
+// instance-conditioned G, IC-GAN's draws from the instance set given to set_instances),
+// samples in eval mode and saves or loads the whole state under PyTorch-style prefixes:
 //   G.*, D.*, opt_G.*, opt_D.* (moments and step counts), G_ema.* (when the EMA is on),
 // through checkpoint_parts (train/checkpoint.hpp writes them).
 #include <cmath>
@@ -17,10 +18,12 @@
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/var.hpp"
 #include "../core/factories.hpp"
+#include "../data/instances.hpp"
 #include "../losses/latent_optimisation.hpp"
 #include "../nn/model.hpp"
 #include "../optim/ema.hpp"
 #include "../optim/params.hpp"
+#include "condition.hpp"
 #include "step_losses.hpp"
 
 namespace gantry::models {
@@ -37,6 +40,8 @@ class NetPair {
   using OptimizerOptions = std::remove_cvref_t<decltype(std::declval<const Optimizer&>().options())>;
   static constexpr int latent_size = GNet::latent_size;
   static constexpr int num_classes = GNet::num_classes;
+  static constexpr int feature_size = GNet::feature_size;  // > 0: instance-conditioned (IC-GAN)
+  using Cond = Condition<T, cpu>;
 
   NetPair(std::uint64_t seed, InitScheme scheme, bool zero_biases, OptimizerOptions g_opt, OptimizerOptions d_opt)
       : init_rng_(seed),
@@ -83,11 +88,37 @@ class NetPair {
     return y;
   }
 
+  // IC-GAN: the instance set G's conditioning is drawn from (data/instances.hpp), shared with
+  // the loader that pairs D's real images with it.
+  void set_instances(std::shared_ptr<const data::Instances> set) {
+    check(set != nullptr, "NetPair::set_instances: no instance set");
+    set->validate();
+    check<ShapeError>(set->feature_size() == feature_size, "NetPair::set_instances: G takes features of size ",
+                      feature_size, ", the instance set has ", set->feature_size());
+    check(num_classes == 0 || !set->labels.empty(),
+          "NetPair::set_instances: a class-conditional G (cc-IC-GAN) needs the instance set's labels; it has none");
+    instances_ = std::move(set);
+  }
+  const data::Instances* instances() const { return instances_.get(); }
+
+  // The conditioning of n fakes: uniform labels (none for an unconditional G), or for an
+  // instance-conditioned G n draws from the instance set (data::draw_instances).
+  Cond random_condition(int64_t n, Rng& rng) const {
+    if constexpr (feature_size > 0) {
+      check(instances_ != nullptr, "NetPair: an instance-conditioned G (IC-GAN) draws its conditioning from an "
+            "instance set; none was given (set_instances)");
+      data::InstanceDraw d = data::draw_instances(*instances_, n, rng);
+      return Cond(num_classes > 0 ? std::move(d.labels) : std::vector<int64_t>{}, cast<T>(d.features));
+    } else {
+      return Cond(random_labels(n, rng));
+    }
+  }
+
   // A batch of fakes from the training G (training-mode norms), off the tape: for D steps.
-  Var<T, cpu> detached_fakes(int64_t n, const std::vector<int64_t>& labels, Rng& rng) {
+  Var<T, cpu> detached_fakes(int64_t n, const Cond& c, Rng& rng) {
     no_grad guard;
     const Var<T, cpu> z(noise(n, rng));
-    return Var<T, cpu>(G.forward(z, labels, true).value());
+    return Var<T, cpu>(G.forward(z, c.labels, c.feature_var(), true).value());
   }
 
   // While one net is updated, the other's weights need no gradient: marking them saves
@@ -107,15 +138,15 @@ class NetPair {
   using FreezeG = Frozen<GModule>;
 
   // The latents G sees for a batch drawn from the prior, by default as drawn. A latent policy
-  // (LOGAN's optimisation) passes a callable (z, labels, rng) -> OptimisedLatent instead.
+  // (LOGAN's optimisation) passes a callable (z, condition, rng) -> OptimisedLatent instead.
   struct AsDrawn {
-    OptimisedLatent<T, cpu> operator()(const Tensor<T, cpu>& z, const std::vector<int64_t>&, Rng&) const {
+    OptimisedLatent<T, cpu> operator()(const Tensor<T, cpu>& z, const Cond&, Rng&) const {
       return {Var<T, cpu>(z), {}, 0.0};
     }
   };
 
   // The backward half of a generator update: `accumulate` micro-batches of fresh z (and
-  // uniform labels), each adding (g_loss(G(z', labels), labels) + cost) / accumulate to G's
+  // conditioning c), each adding (g_loss(G(z', c), c) + cost) / accumulate to G's
   // gradients, with D's weights frozen (g_loss runs D); z' and the cost come from `latent`.
   // Returns the mean loss; the caller adds regularisers and steps opt_G.
   template <class GLoss, class Latent = AsDrawn>
@@ -125,9 +156,9 @@ class NetPair {
     const T scale = T(1) / static_cast<T>(accumulate);
     double loss = 0;
     for (int a = 0; a < accumulate; ++a) {
-      const auto labels = random_labels(batch, rng);
-      const OptimisedLatent<T, cpu> z = latent(noise(batch, rng), labels, rng);
-      Var<T, cpu> g = g_loss(G.forward(z.z, labels, true), labels);
+      const Cond c = random_condition(batch, rng);
+      const OptimisedLatent<T, cpu> z = latent(noise(batch, rng), c, rng);
+      Var<T, cpu> g = g_loss(G.forward(z.z, c.labels, c.feature_var(), true), c);
       if (z.cost.defined()) g = add(g, z.cost);
       mul_scalar(g, scale).backward();
       loss += g.item() * scale;
@@ -143,9 +174,9 @@ class NetPair {
   }
 
   // Samples for pictures and metrics: eval mode, the EMA generator when there is one.
-  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) {
+  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const Cond& c) {
     no_grad guard;
-    return sampling_generator().forward(Var<T, cpu>(z), labels, false).value();
+    return sampling_generator().forward(Var<T, cpu>(z), c.labels, c.feature_var(), false).value();
   }
 
   void set_lr(double g_lr, double d_lr) {
@@ -169,6 +200,7 @@ class NetPair {
   std::unique_ptr<EMA<T, cpu>> ema_;
   std::unique_ptr<GModule> G_ema_;
   LatentPrior prior_ = LatentPrior::normal;
+  std::shared_ptr<const data::Instances> instances_;
 };
 
 // What every step policy exposes besides its steps: its NetPair `nets`, sampling and the
@@ -180,7 +212,7 @@ struct PairedModel {
 
   template <class... Args>
   explicit PairedModel(Args&&... args) : nets(std::forward<Args>(args)...) {}
-  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const std::vector<int64_t>& labels) { return nets.sample(z, labels); }
+  Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const Condition<T, cpu>& c) { return nets.sample(z, c); }
   template <class F>
   void checkpoint_parts(F&& f) {
     nets.checkpoint_parts(f);

@@ -119,8 +119,8 @@ int64_t standing_statistics(Model& model, int64_t batches, int64_t batch_size, R
     for (int64_t k = 0; k < batches; ++k) {
       const Tensor<T, cpu> z = truncation > 0 ? truncated_noise<T>(batch_size, Pair::latent_size, truncation, rng)
                                               : pair.noise(batch_size, rng);
-      const auto labels = pair.random_labels(batch_size, rng);
-      target->forward(Var<T, cpu>(z), labels, true);
+      const auto c = pair.random_condition(batch_size, rng);
+      target->forward(Var<T, cpu>(z), c.labels, c.feature_var(), true);
     }
   } catch (...) {
     restore(nullptr);  // a failed run leaves G as it was (a scratch copy needs nothing)

@@ -28,6 +28,9 @@ namespace gantry::train {
 
 struct GenerateOptions {
   std::vector<int64_t> labels = {};  // one per sample; empty: uniform over the classes
+  // Instance features [n, F] for an instance-conditioned G (IC-GAN); undefined: drawn from its
+  // instance set (with the labels of the draws unless `labels` are given).
+  Tensor<float, cpu> features = {};
   int64_t batch = 500;
   double truncation = 0;            // > 0: z from the normal truncated to [-t, t] (BigGAN §3.1)
   int latent_steps = 0;             // > 0: that many latent optimisation steps first (LOGAN)
@@ -43,8 +46,12 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOpt
         " labels for ", n, " samples");
   check(o.truncation >= 0, "generate: truncation must be >= 0 (0: none), found ", o.truncation);
   check(o.latent_steps >= 0, "generate: latent_steps must be >= 0 (0: none), found ", o.latent_steps);
+  check<ShapeError>(!o.features.defined() || (o.features.rank() == 2 && o.features.dim(0) == n),
+                    "generate: expected instance features of shape [", n, ", F], found ",
+                    o.features.defined() ? o.features.shape().str() : std::string("none"));
+  using Cond = typename std::remove_reference_t<decltype(model.nets)>::Cond;
   constexpr bool optimises = requires(const Tensor<typename std::remove_reference_t<decltype(model.nets)>::value_type,
-                                                   cpu>& z, const std::vector<int64_t>& y, Rng& r) {
+                                                   cpu>& z, const Cond& y, Rng& r) {
     model.optimise_latents(z, y, 1, r);
   };
   check(o.latent_steps == 0 || optimises, "generate: latent_steps = ", o.latent_steps,
@@ -53,10 +60,13 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOpt
   std::vector<Tensor<float, cpu>> parts;
   for (int64_t lo = 0; lo < n; lo += o.batch) {
     const int64_t m = std::min(o.batch, n - lo);
-    std::vector<int64_t> y = o.labels.empty()
-                                 ? model.nets.random_labels(m, rng)
-                                 : std::vector<int64_t>(o.labels.begin() + lo, o.labels.begin() + lo + m);
-    if (o.used) o.used->insert(o.used->end(), y.begin(), y.end());
+    Cond y;
+    if (o.features.defined())
+      y.features = cast<T>(o.features.narrow0(lo, lo + m).clone());
+    else if (model.nets.feature_size > 0 || o.labels.empty())
+      y = model.nets.random_condition(m, rng);
+    if (!o.labels.empty()) y.labels.assign(o.labels.begin() + lo, o.labels.begin() + lo + m);
+    if (o.used) o.used->insert(o.used->end(), y.labels.begin(), y.labels.end());
     Tensor<T, cpu> z = o.truncation > 0 ? models::truncated_noise<T>(m, model.nets.latent_size, o.truncation, rng)
                                         : model.nets.noise(m, rng);
     if constexpr (optimises)

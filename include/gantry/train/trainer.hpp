@@ -172,6 +172,7 @@ class Trainer {
   // resume), ordered by class for a class-conditional G (one row per class).
   Tensor<float, cpu> fixed_samples() {
     auto& nets = model_.nets;
+    if constexpr (Model::Pair::feature_size > 0) return fixed_instance_samples();
     constexpr int K = num_classes;
     const int64_t per = K > 0 ? std::max<int64_t>(1, opt_.samples / K) : opt_.samples;
     const int64_t n = K > 0 ? per * K : opt_.samples;
@@ -189,6 +190,23 @@ class Trainer {
             " exists); resume it or choose another output directory");
   }
   static constexpr int num_classes = Model::Pair::num_classes;
+
+  // An instance-conditioned G (IC-GAN): one row of 8 samples around each of samples / 8
+  // instances drawn from its instance set (the same at every step and on resume).
+  Tensor<float, cpu> fixed_instance_samples() {
+    auto& nets = model_.nets;
+    const int64_t per = 8, rows = std::max<int64_t>(1, opt_.samples / per), n = rows * per;
+    Rng r(derive_seed(opt_.seed, sample_stream));
+    const auto drawn = nets.random_condition(rows, r);
+    typename Model::Pair::Cond c;
+    const int64_t f = drawn.features.dim(1);
+    c.features = decltype(drawn.features)(Shape{n, f});
+    for (int64_t i = 0; i < n; ++i) {
+      std::copy_n(drawn.features.data() + (i / per) * f, f, c.features.data() + i * f);
+      if (!drawn.labels.empty()) c.labels.push_back(drawn.labels[static_cast<std::size_t>(i / per)]);
+    }
+    return cast<float>(model_.sample(nets.noise(n, r), c));
+  }
 
   std::string path(const std::string& name) const { return (std::filesystem::path(opt_.out_dir) / name).string(); }
 
@@ -230,7 +248,9 @@ class Trainer {
     name << "samples/step_" << std::setw(7) << std::setfill('0') << step << ".png";
     if (s.shape().rank() == 4) {
       constexpr int K = num_classes;
-      const int64_t nrow = K > 0 ? s.shape()[0] / K : static_cast<int64_t>(std::ceil(std::sqrt(s.shape()[0])));
+      const int64_t nrow = Model::Pair::feature_size > 0 ? 8  // fixed_instance_samples' rows
+                           : K > 0 ? s.shape()[0] / K
+                                   : static_cast<int64_t>(std::ceil(std::sqrt(s.shape()[0])));
       io::save_grid(s, path(name.str()), io::GridOptions{.nrow = nrow});
       io::save_grid(s, path("samples.png"), io::GridOptions{.nrow = nrow});
     } else if (s.shape().rank() == 2 && s.shape()[1] == 2 && reference_points.defined()) {
