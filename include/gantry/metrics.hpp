@@ -8,3 +8,4 @@
 #include "metrics/kid.hpp"
 #include "metrics/modes.hpp"
 #include "metrics/precision_recall.hpp"
+#include "metrics/resnet_features.hpp"

@@ -1,15 +1,19 @@
 #pragma once
 // gantry/models: the papers as nets + hyper-parameters + paper policies of the one step
 // template models::Gan (gan.hpp; docs/new_gan.md): WGAN and WGAN-GP, SAGAN, BigGAN and
-// BigGAN-deep, LOGAN, ADC-GAN (with AC-GAN, TAC-GAN), U-Net GAN (docs/models/), DCGAN and LSGAN.
+// BigGAN-deep, LOGAN, ADC-GAN (with AC-GAN, TAC-GAN), U-Net GAN, IC-GAN and cc-IC-GAN
+// (docs/models/), DCGAN and LSGAN.
 #include "models/biggan.hpp"
 #include "models/biggan_deep.hpp"
 #include "models/biggan_deep_official.hpp"
 #include "models/biggan_official.hpp"
+#include "models/condition.hpp"
 #include "models/dcgan.hpp"
 #include "models/gan.hpp"
 #include "models/hinge_gan.hpp"
 #include "models/hyper.hpp"
+#include "models/icgan.hpp"
+#include "models/icgan_official.hpp"
 #include "models/logan.hpp"
 #include "models/adcgan.hpp"
 #include "models/net_pair.hpp"

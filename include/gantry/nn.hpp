@@ -37,3 +37,4 @@
 #include "nn/biggan_deep_blocks.hpp"
 #include "nn/cycle_resnet_block.hpp"
 #include "nn/gblock2.hpp"
+#include "nn/resnet.hpp"

@@ -5,6 +5,7 @@
 #include "train/decision_maps.hpp"
 #include "train/evaluate.hpp"
 #include "train/fashion_classifier.hpp"
+#include "train/instance_features.hpp"
 #include "train/module_state.hpp"
 #include "train/progress.hpp"
 #include "train/trainer.hpp"

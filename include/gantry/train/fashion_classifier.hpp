@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/hash.hpp"
 #include "../autograd.hpp"
 #include "../data/fashion_mnist.hpp"
 #include "../data/loader.hpp"
@@ -305,6 +306,19 @@ class FashionFeatures {
     std::pair<Tensor<float, cpu>, Tensor<float, cpu>> out;
     detail::run_classifier("FashionFeatures::features_and_logits", net_, images, &out.first, &out.second);
     return out;
+  }
+
+  // What names this feature space for caches (train/instance_features.hpp): the architecture
+  // and a hash of every weight and statistic, so retrained weights give another identity.
+  std::string identity() {
+    struct Hash : ParamVisitor<float, cpu> {
+      Fnv1a h;
+      void add(const std::string& n, const Tensor<float, cpu>& t) { h.add(n).add(t.data(), t.bytes()); }
+      void parameter(const std::string& n, Var<float, cpu>& p) override { add(n, p.value()); }
+      void buffer(const std::string& n, Tensor<float, cpu>& b) override { add(n, b); }
+    } hash;
+    net_.visit(hash, "");
+    return std::string("fashion-classifier ") + fashion_classifier_architecture + " " + hash.h.hex();
   }
 
   double test_accuracy() const { return test_accuracy_; }
