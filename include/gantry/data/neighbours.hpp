@@ -8,12 +8,14 @@
 //
 // Method. Queries and base are cut into blocks; for each pair of blocks Eigen's float GEMM
 // gives q.b, and ||b||^2 - 2 q.b ranks the base rows for query q (||q||^2 is the same for all
-// of them). Each query keeps the candidates within a rigorous bound of its current k-th best
-// (the float rounding of that expression is at most (F + 4) u (||q||^2 + ||b||^2), u = 2^-24;
-// the margin is twice that), pruned with a partial selection whenever the list grows. At the
+// of them). The float rounding of that expression is below (F + 4) u (||q||^2 + max ||b||^2),
+// u = 2^-24, whatever order the GEMM sums in; each query keeps every candidate within
+// 4 (F + 8) u (||q||^2 + max ||b||^2) of its current k-th best (twice the error on either
+// side), pruned with a partial selection (nth_element) whenever the list grows. At the
 // end every surviving candidate's distance is recomputed in double as sum_f (q_f - b_f)^2, in
 // one fixed order, and the k best by (distance, index) are kept. So:
-//   - the result is exact for the float features given, not just up to float rounding;
+//   - distances and ranking are those of the float features evaluated in double, not those of
+//     a float GEMM (which can swap neighbours a few 1e-7 apart);
 //   - it is bit for bit the same for every thread count and block size (the GEMM's rounding,
 //     which does depend on them, only decides which candidates are looked at again, and the
 //     margin makes sure that the true k best always are);
@@ -79,12 +81,14 @@ struct Neighbours {
 
 // Tuning only: the result does not depend on these (nor on the thread count).
 struct NeighbourOptions {
-  // Queries per task. Measured on a 2-core AVX-512 Xeon (docs/performance.md): 256-512 are
-  // within a few per cent of each other; smaller blocks repack the base more often. It is
-  // lowered automatically so that every thread gets a block.
+  // Queries per task (one GEMM's rows). Measured on a 2-core AVX-512 Xeon (bench_knn's
+  // BM_knn_blocks, docs/performance.md): 512 was best at F = 128 and F = 2048, 256 within 6%;
+  // smaller blocks repack the base more often. Lowered automatically so that every thread
+  // gets a block.
   int64_t query_block = 512;
-  // Base rows per GEMM; the [query_block, base_block] float product (2 MB by default) should
-  // stay in the core's L2 cache.
+  // Base rows per GEMM: the [query_block, base_block] float product (2 MB by default) is read
+  // back at once for the selection, so it should stay in the core's L2 cache; 2048 was
+  // 2-5% slower, 4096 10-15%.
   int64_t base_block = 1024;
 };
 
@@ -97,7 +101,7 @@ struct Candidate {
   int64_t id;
 };
 
-// Rank 2, at least one column, finite values whose squared norms fit in a float.
+// Rank 2, at least one column, finite values.
 inline void check_features(const Tensor<float, cpu>& x, const char* fn, const char* what) {
   check<Error>(x.defined(), fn, ": ", what, " is an undefined (default-constructed) tensor");
   check<ShapeError>(x.rank() == 2, fn, ": expected ", what, " of shape [N, F], found shape ", x.shape());
@@ -216,8 +220,12 @@ inline Neighbours search(const float* Q, int64_t nq, const float* B, int64_t nb,
 
   const std::vector<double> qn = squared_norms(Q, nq, f);
   const std::vector<double> bn = self ? qn : squared_norms(B, nb, f);
-  std::vector<float> bnf(bn.begin(), bn.end());
+  const double max_qn = *std::max_element(qn.begin(), qn.end());
   const double max_bn = *std::max_element(bn.begin(), bn.end());
+  // 4 ||q|| ||b|| must stay far inside float's range (3.4e38) for the GEMM's products.
+  check<Error>(max_qn < 1e36 && max_bn < 1e36, "nearest_neighbours: expected rows with squared L2 norms below 1e36 ",
+               "(the search computes in float), found ", std::max(max_qn, max_bn));
+  std::vector<float> bnf(bn.begin(), bn.end());
   // Twice the worst-case float error of v (see the header comment), plus a little for
   // underflow; the distances' double rounding is far below it.
   const double u = std::ldexp(1.0, -24);
@@ -290,7 +298,8 @@ inline void check_options(const char* fn, const NeighbourOptions& o) {
 
 // Exact k nearest neighbours of every row of `features` [N, F] among the other rows (self
 // excluded by index), nearest first, ties to the smaller index. Needs 1 <= k <= N - 1 and
-// finite features. IC-GAN: L2-normalise the rows first (metrics/features.hpp or your own).
+// finite features with squared row norms below 1e36. For IC-GAN, L2-normalise the rows first
+// (its features are).
 inline Neighbours nearest_neighbours(const Tensor<float, cpu>& features, int64_t k, NeighbourOptions options = {}) {
   constexpr const char* fn = "nearest_neighbours";
   neighbours_detail::check_features(features, fn, "features");
