@@ -65,8 +65,16 @@ struct Nothing {
   void operator()(M&, const std::string&) const {}
 };
 
-template <class Model, class After = Nothing>
-int train_conditional(const char* program, const Options& opt, const typename Model::Hyper& h, After after = {}) {
+// `before(model, loader, classifier)` runs once the classifier is loaded, before training
+// (IC-GAN builds its instance set there).
+struct NothingBefore {
+  template <class M, class L, class F>
+  void operator()(M&, L&, F&) const {}
+};
+
+template <class Model, class After = Nothing, class Before = NothingBefore>
+int train_conditional(const char* program, const Options& opt, const typename Model::Hyper& h, After after = {},
+                      Before before = {}) {
   try {
     Model model(h, train::derive_seed(0, train::init_stream));
     data::LoaderOptions lo;
@@ -88,12 +96,16 @@ int train_conditional(const char* program, const Options& opt, const typename Mo
     o.checkpoint_every = std::max<int64_t>(1, opt.steps / 4);
     // Constructed first: it refuses a used --out (or resumes) before minutes of measuring.
     train::Trainer trainer(model, loader, o, io::json::Object{{"data", "fashion-mnist"}, {"program", program}});
+    before(model, loader, features);
     if (!opt.resume) print("untrained generator", train::image_metrics(model, features, real, mo));
     const auto r = trainer.run();
     print("trained generator", train::image_metrics(model, features, real, mo));
     after(model, opt.out);
     std::cout << "trained " << r.step << " generator steps in " << r.seconds << " s\n"
-              << (Model::Pair::num_classes > 0 ? "samples (one row per class): " : "samples: ") << opt.out << "/samples.png, loss curves: " << opt.out
+              << (Model::Pair::feature_size > 0  ? "samples (one row per instance): "
+                  : Model::Pair::num_classes > 0 ? "samples (one row per class): "
+                                                 : "samples: ")
+              << opt.out << "/samples.png, loss curves: " << opt.out
               << "/losses.png, checkpoint: " << r.checkpoint
               << "\n(FD here is in the classifier's 128 features, not Inception FID; see docs/metrics.md)\n";
     return 0;

@@ -43,13 +43,31 @@ struct Expect {
   int64_t steps;
   double fd_ratio;           // FD after < ratio * FD untrained
   double class_consistency = 0;  // after, at least (0.1 is chance)
+  int64_t train_images = 0;  // > 0: train on the first this many training images only
+};
+
+// What a model needs before it trains besides its hyper-parameters: called with the model, the
+// loader, the classifier and the training images as the model sees them ([N, 1, 32, 32] in
+// [-1, 1]) with their labels (IC-GAN builds its instance set here).
+struct NoPrepare {
+  template <class Model>
+  void operator()(Model&, data::Loader&, train::FashionFeatures&, const Tensor<float, cpu>&,
+                  const std::vector<int64_t>&) const {}
 };
 
 
 // GANTRY_LEARNING_STEPS overrides the steps of every run, GANTRY_LEARNING_EVAL_EVERY logs the
 // metrics along the way (for calibrating the sizes).
-template <class Model>
-void learns_fashion(const std::string& name, const typename Model::Hyper& h, Expect e) {
+// And what to check on the trained model besides FD: called with the model, the classifier and
+// the training images as above.
+struct NoCheck {
+  template <class Model>
+  void operator()(Model&, train::FashionFeatures&, const Tensor<float, cpu>&) const {}
+};
+
+template <class Model, class Prepare = NoPrepare, class Check = NoCheck>
+void learns_fashion(const std::string& name, const typename Model::Hyper& h, Expect e, const Prepare& prepare = {},
+                    const Check& check_trained = {}) {
   namespace fs = std::filesystem;
   if (!fs::exists(data::fashion_mnist_default_dir)) {
     MESSAGE("skipped: ", data::fashion_mnist_default_dir, " is absent (scripts/setup installs it)");
@@ -67,7 +85,15 @@ void learns_fashion(const std::string& name, const typename Model::Hyper& h, Exp
   data::LoaderOptions lo;
   lo.batch_size = model.batch_size();
   lo.pad_to = 32;
-  data::Loader loader(data::fashion_mnist("train"), lo, Rng(train::derive_seed(3, train::data_stream)));
+  data::LabeledImages train_set = data::fashion_mnist("train");
+  if (e.train_images > 0) {
+    train_set.images = train_set.images.narrow0(0, e.train_images).clone();
+    train_set.labels.resize(static_cast<std::size_t>(e.train_images));
+  }
+  data::Loader loader(train_set, lo, Rng(train::derive_seed(3, train::data_stream)));
+  Tensor<float, cpu> seen = train::fashion_mnist_images("train", 32);
+  if (e.train_images > 0) seen = seen.narrow0(0, e.train_images).clone();
+  prepare(model, loader, features, seen, train_set.labels);
 
   const train::ImageMetricOptions mo{.samples = 2000, .kid_subset = 1000, .kid_subsets = 20, .pr_samples = 2000, .seed = 5};
   const auto before = train::image_metrics(model, features, real, mo);
@@ -94,6 +120,7 @@ void learns_fashion(const std::string& name, const typename Model::Hyper& h, Exp
   CHECK(metric(after, "fd") < e.fd_ratio * metric(before, "fd"));
   if (e.class_consistency > 0) CHECK(metric(after, "class_consistency") >= e.class_consistency);
   CHECK(fs::exists(dir / "samples.png"));
+  check_trained(model, features, seen);
   fs::remove_all(dir);
 }
 

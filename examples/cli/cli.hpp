@@ -16,6 +16,7 @@
 
 #include "gantry/core/parallel.hpp"
 #include "gantry/data/fashion_mnist.hpp"
+#include "gantry/data/image_folder.hpp"
 #include "gantry/data/loader.hpp"
 #include "gantry/data/toy_stream.hpp"
 #include "gantry/io/grid.hpp"
@@ -25,6 +26,7 @@
 #include "gantry/models/hyper.hpp"
 #include "gantry/train/decision_maps.hpp"
 #include "gantry/train/evaluate.hpp"
+#include "gantry/train/instance_features.hpp"
 #include "gantry/train/trainer.hpp"
 
 
@@ -35,18 +37,22 @@ namespace json = gantry::io::json;
 
 inline const char* usage = R"(usage:
   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
-                        unetgan-baseline|dcgan|lsgan
+                        unetgan-baseline|icgan|cc-icgan|dcgan|lsgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
       --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
                                data; dcgan is 32x32, for wgan). sagan, biggan, biggan-deep,
                                logan, adcgan, acgan and tacgan are class-conditional, 32x32
                                (Fashion-MNIST zero-padded), with their own nets; unetgan (U-Net
                                D, CutMix) and unetgan-baseline (its encoder alone as D) are
-                               unconditional, 32x32; dcgan and lsgan use the dcgan nets (32x32)
+                               unconditional, 32x32; icgan and cc-icgan (class-conditional)
+                               are conditioned on instances: the Fashion-MNIST classifier's
+                               features of a training image, trained on its k = 50 nearest
+                               neighbours (the set is built once and cached); dcgan and lsgan
+                               use the dcgan nets (32x32)
       --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
                                sagan, biggan, adcgan, acgan, tacgan, unetgan,
-                               unetgan-baseline: Ch 16, 32 or 64
+                               unetgan-baseline, icgan, cc-icgan: Ch 16, 32 or 64
                                (default, the papers');
                                biggan-deep, logan: Ch 16 or 32 (default);
                                dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
@@ -75,6 +81,13 @@ inline const char* usage = R"(usage:
                                          paper samples)
                 [--decision-map FILE]    unetgan: instead of samples, D's per-pixel decisions
                                          on --n (default 8) test images, fakes and mixes
+                [--instance IMAGE]       icgan, cc-icgan: samples around this image (any
+                                         PNG/JPEG, read as grey and fitted to 28x28 like
+                                         Fashion-MNIST: a light garment on black), shown
+                                         first; cc-icgan: of the class of its nearest
+                                         training image unless --class K swaps it
+                                         (icgan and cc-icgan without --instance: instances
+                                         drawn from the training set, one per row)
   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
                 [--latent-steps N]
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step]
@@ -156,7 +169,8 @@ using PaddedFashion = Image<1, 32, 32>;
 // (And the U-Net GAN models, whose nets are also named after them.)
 inline bool hinge_model(const std::string& name) {
   return name == "sagan" || name == "biggan" || name == "biggan-deep" || name == "logan" || name == "adcgan" ||
-         name == "acgan" || name == "tacgan" || name == "unetgan" || name == "unetgan-baseline";
+         name == "acgan" || name == "tacgan" || name == "unetgan" || name == "unetgan-baseline" || name == "icgan" ||
+         name == "cc-icgan";
 }
 // Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
 inline bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
@@ -187,6 +201,15 @@ inline data::Loader fashion_loader(const std::string& split, int64_t side, int64
   o.batch_size = batch;
   o.pad_to = side == 28 ? 0 : side;
   return data::Loader(data::fashion_mnist(split), o, Rng(seed));
+}
+
+// IC-GAN's instance set of the Fashion-MNIST training images (padded to `side`): the
+// classifier's features, their mirror images', k = 50 neighbours; cached next to the
+// classifier, so only the first run of a machine computes it.
+inline std::shared_ptr<const data::Instances> fashion_instances(train::FashionFeatures& f, int64_t side) {
+  const std::string dir = (std::filesystem::path(train::default_fashion_classifier_path()).parent_path() / "instances").string();
+  return train::instance_set(f, train::fashion_mnist_images("train", side), data::fashion_mnist("train").labels,
+                             {.k = 50, .feature_augmentation = true, .cache_dir = dir, .show_progress = true});
 }
 
 inline const toy::Modes* toy_modes(const std::string& data) {
@@ -258,12 +281,18 @@ int train_command(const Args& a, const RunConfig& c) {
   } else {
     constexpr int64_t side = image_side<Model>();
     data::Loader loader = fashion_loader("train", side, model.batch_size(), data_rng.seed());
-    train::Trainer trainer(model, loader, o, c.to_json());
     std::optional<train::FashionFeatures> features;
+    if constexpr (Model::Pair::feature_size > 0) {
+      features.emplace(train::load_or_train_fashion_classifier());
+      const auto set = fashion_instances(*features, side);
+      model.nets.set_instances(set);
+      loader.pair_with_neighbours(set);
+    }
+    train::Trainer trainer(model, loader, o, c.to_json());
     train::RealFeatures real;
     trainer.evaluate = [&](Model& m, int64_t) {
-      if (!features) {
-        features.emplace(train::load_or_train_fashion_classifier());
+      if (!features) features.emplace(train::load_or_train_fashion_classifier());
+      if (!real.features.defined()) {
         real = train::real_features(*features, train::fashion_mnist_images("test", side), data::fashion_mnist("test").labels);
       }
       return train::image_metrics(m, *features, real, {.samples = eval_samples, .seed = 99});
@@ -303,6 +332,10 @@ std::unique_ptr<Model> load_model(const io::TensorFile& f, const Args& a) {
   auto h = models::hyper_from_json<typename Model::Hyper>(*info.find("hyper"), "checkpoint hyper-parameters");
   auto m = std::make_unique<Model>(h, 0);
   train::load_checkpoint(f, *m);
+  if constexpr (Model::Pair::feature_size > 0) {
+    auto features = train::load_or_train_fashion_classifier();
+    m->nets.set_instances(fashion_instances(features, image_side<Model>()));
+  }
   if (a.has("standing-stats")) {
     const int64_t batches = a.integer("standing-stats", 0);
     if (batches < 1) fail<UsageError>("--standing-stats must be >= 1, found ", batches);
@@ -338,10 +371,73 @@ int decision_map_command(Model& model, const Args& a, const RunConfig& c) {
   }
 }
 
+// gantry sample --instance IMAGE: --n samples conditioned on the image's features, the image
+// first in the grid.
+template <class Model>
+int instance_command(Model& model, const Args& a, const RunConfig& c) {
+  constexpr int K = Model::Pair::num_classes;
+  const int64_t n = a.integer("n", 63), side = image_side<Model>();
+  if (n < 1) fail<UsageError>("--n must be >= 1");
+  const std::string path = a.str("instance"), out = a.str("out", "samples.png");
+  // The image as Fashion-MNIST's: grey, 28x28 in [0, 1], then as the model sees it.
+  Tensor<float, cpu> img28(Shape{1, 1, 28, 28});
+  data::detail::load_image(path, 1, 28, img28.data());
+  Tensor<float, cpu> x = ops::add_scalar(Tensor<float, cpu>::zeros(Shape{1, 1, side, side}), -1.0f);
+  const int64_t off = (side - 28) / 2;
+  for (int64_t y = 0; y < 28; ++y)
+    for (int64_t q = 0; q < 28; ++q) x.data()[(y + off) * side + q + off] = 2.0f * img28.data()[y * 28 + q] - 1.0f;
+  auto features = train::load_or_train_fashion_classifier();
+  const Tensor<float, cpu> h = data::l2_normalised(features.features(x));
+  const int64_t fs = h.dim(1);
+  Tensor<float, cpu> hs(Shape{n, fs});
+  for (int64_t i = 0; i < n; ++i) std::copy_n(h.data(), fs, hs.data() + i * fs);
+  std::vector<int64_t> labels;
+  std::string what;
+  if constexpr (K > 0) {
+    int64_t k = 0;
+    if (a.has("class")) {
+      k = a.integer("class", 0);
+      if (k < 0 || k >= K) fail<UsageError>("--class must be in [0, ", K, "), found ", k);
+      what = ", class " + std::to_string(k) + " (swapped)";
+    } else {
+      // The class of the nearest training instance (cosine similarity of the features).
+      const data::Instances& set = *model.nets.instances();
+      int64_t best = 0;
+      double best_dot = -2;
+      for (int64_t i = 0; i < set.size(); ++i) {
+        double dot = 0;
+        for (int64_t j = 0; j < fs; ++j) dot += static_cast<double>(set.features.data()[i * fs + j]) * h.data()[j];
+        if (dot > best_dot) best_dot = dot, best = i;
+      }
+      k = set.labels[static_cast<std::size_t>(best)];
+      what = ", class " + std::to_string(k) + " (its nearest training image's)";
+    }
+    labels.assign(static_cast<std::size_t>(n), k);
+  } else if (a.has("class")) {
+    fail<UsageError>("--class: ", c.model, " is conditioned on the instance alone (cc-icgan takes a class)");
+  }
+  Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)));
+  const Tensor<float, cpu> s = train::generate(model, n, rng, {.labels = labels, .features = hs});
+  Tensor<float, cpu> grid(Shape{n + 1, 1, side, side});
+  std::copy_n(x.data(), x.numel(), grid.data());
+  std::copy_n(s.data(), s.numel(), grid.data() + x.numel());
+  const int64_t nrow = a.integer("nrow", static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n + 1)))));
+  if (nrow < 1) fail<UsageError>("--nrow must be >= 1");
+  io::save_grid(grid, out, io::GridOptions{.nrow = nrow});
+  std::cout << "wrote " << path << " and " << n << " samples around it to " << out << what << '\n';
+  return 0;
+}
+
 template <class Model>
 int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   auto model = load_model<Model>(f, a);
   if (a.has("decision-map")) return decision_map_command(*model, a, c);
+  if (a.has("instance")) {
+    if constexpr (Model::Pair::feature_size > 0)
+      return instance_command(*model, a, c);
+    else
+      fail<UsageError>("--instance: ", c.model, " is not instance-conditioned (icgan and cc-icgan are)");
+  }
   const int64_t n = a.integer("n", 64);
   if (n < 1) fail<UsageError>("--n must be >= 1");
   const std::string out = a.str("out", "samples.png");
@@ -350,6 +446,24 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   if (nrow < 1) fail<UsageError>("--nrow must be >= 1");
   constexpr int K = Model::Pair::num_classes;
   std::vector<int64_t> labels;
+  if (Model::Pair::feature_size > 0) {
+    // Instances drawn from the training set, one per row (and, cc-IC-GAN, the class of a
+    // neighbour of each, or --class K for all).
+    const int64_t rows = (n + nrow - 1) / nrow;
+    const auto drawn = model->nets.random_condition(rows, rng);
+    Tensor<float, cpu> hs(Shape{n, drawn.features.dim(1)});
+    const int64_t fs = drawn.features.dim(1);
+    for (int64_t i = 0; i < n; ++i) std::copy_n(drawn.features.data() + (i / nrow) * fs, fs, hs.data() + i * fs);
+    if (K > 0)
+      for (int64_t i = 0; i < n; ++i)
+        labels.push_back(a.has("class") ? a.integer("class", 0) : drawn.labels[static_cast<std::size_t>(i / nrow)]);
+    if (a.has("class") && (K == 0 || labels[0] < 0 || labels[0] >= K))
+      fail<UsageError>("--class: ", K == 0 ? c.model + " takes no class" : "expected a class in [0, " + std::to_string(K) + ")");
+    const Tensor<float, cpu> s = train::generate(*model, n, rng, {.labels = labels, .features = hs});
+    io::save_grid(s, out, io::GridOptions{.nrow = nrow});
+    std::cout << "wrote " << n << " samples to " << out << " (one instance of the training set per row)\n";
+    return 0;
+  }
   if (a.has("class")) {
     if (K == 0) fail<UsageError>("--class: this ", c.model, " model is unconditional");
     const int64_t k = a.integer("class", 0);
@@ -433,5 +547,6 @@ std::optional<int> run_adcgan(Command, const Args&, const RunConfig&, const io::
 std::optional<int> run_acgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_tacgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_unetgan(Command, const Args&, const RunConfig&, const io::TensorFile*);  // unetgan, unetgan-baseline
+std::optional<int> run_icgan(Command, const Args&, const RunConfig&, const io::TensorFile*);    // icgan, cc-icgan
 
 }  // namespace gantry_cli

@@ -2,10 +2,10 @@
 // commands, models_*.cpp its models by family:
 //
 //   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
-//                         unetgan-baseline|dcgan|lsgan
+//                         unetgan-baseline|icgan|cc-icgan|dcgan|lsgan
 //                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
-//                 [--standing-stats N] [--decision-map maps.png]
+//                 [--standing-stats N] [--decision-map maps.png] [--instance image.png]
 //   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
 //   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss] [--x step]
 //
@@ -21,16 +21,17 @@ namespace gantry_cli {
 void no_such_model(const RunConfig& c) {
   fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
                      " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
-                     "--net toy --dim 128|512 for the 2-D data; sagan, biggan, adcgan, acgan, tacgan, unetgan and unetgan-baseline --dim 16|32|64 and "
+                     "--net toy --dim 128|512 for the 2-D data; sagan, biggan, adcgan, acgan, tacgan, unetgan, unetgan-baseline, icgan and cc-icgan --dim 16|32|64 and "
                      "biggan-deep and logan --dim 16|32 for fashion-mnist; dcgan and lsgan --dim 32|64 for fashion-mnist)");
 }
 
 int with_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  for (const Family family : {run_wgan_family, run_hinge_family, run_logan, run_adcgan, run_acgan, run_tacgan, run_unetgan})
+  for (const Family family : {run_wgan_family, run_hinge_family, run_logan, run_adcgan, run_acgan, run_tacgan, run_unetgan,
+                                  run_icgan})
     if (const std::optional<int> rc = family(cmd, a, c, f)) return *rc;
   fail<UsageError>("unknown --model '", c.model,
                    "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, logan, adcgan, acgan, tacgan, unetgan, "
-                   "unetgan-baseline, dcgan or lsgan)");
+                   "unetgan-baseline, icgan, cc-icgan, dcgan or lsgan)");
 }
 
 int run(int argc, char** argv) {
@@ -57,7 +58,7 @@ int run(int argc, char** argv) {
   }
   if (cmd == "sample" || cmd == "eval") {
     const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps", "decision-map"}
+                                                                           "standing-stats", "latent-steps", "decision-map", "instance"}
                                                 : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
                                                                            "standing-stats", "latent-steps"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
