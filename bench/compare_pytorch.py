@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs gantry's benchmarks and the same work in PyTorch, interleaved, and prints median
-times and ratios for each thread count. Four suites:
+times and ratios for each thread count. Five suites:
 
     python3 bench/compare_pytorch.py --build build [--threads 1 2] [--rounds 3]
         kernels (default): bench_gemm / bench_conv and the same shapes with torch.mm, F.conv2d
@@ -17,6 +17,12 @@ times and ratios for each thread count. Four suites:
         from GIT_DIR, the git directory of a clone of github.com/boschresearch/unetgan): one D step
         and one G step of U-Net GAN at 32x32 (batch 64, Ch 64) and 128x128 (batch 16, Ch 16)
         (--cases picks some); tables as for hinge
+    python3 bench/compare_pytorch.py --suite icgan --icgan-git GIT_DIR --build build --threads 1
+            [--rounds 3] [--steps 3]
+        bench_icgan_steps and bench/icgan_steps.py (facebookresearch/ic_gan's own modules, read
+        from GIT_DIR, a clone's git directory): one D step and one G step of IC-GAN at 32x32
+        (batch 64, Ch 64) and on the official 64 table (batch 16, Ch 16), 2048-d features
+        (--icgan-cases picks some); tables as for hinge
 
 PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
 thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
@@ -179,6 +185,20 @@ def run_torch_unetgan(python, git_dir, n, steps, case):
     return {"%s %s" % (case, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
 
 
+ICGAN_CASES = ("icgan32", "icgan64")
+
+
+def run_gantry_icgan(build, n, steps, case):
+    return run_gantry_hinge(build, n, steps, case, program="bench_icgan_steps")
+
+
+def run_torch_icgan(python, git_dir, n, steps, case):
+    r = subprocess.run([python, os.path.join(HERE, "icgan_steps.py"), git_dir, "--case", case, "--threads", str(n),
+                        "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
+                       check=True)
+    return {"%s %s" % (case, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
+
+
 def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_torch_hinge):
     """Per round and thread count, each model's gantry and PyTorch processes in turn (which
     goes first alternates between rounds); every timed step is kept. (--suite unetgan: the
@@ -248,7 +268,7 @@ def cpu_name():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge", "unetgan"), default="kernels")
+    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge", "unetgan", "icgan"), default="kernels")
     ap.add_argument("--build", default="build",
                     help="CMake build directory holding bench/bench_gemm and bench/bench_conv (kernels) or "
                          "bench/bench_wgan_gp_step (wgan-gp) or bench/bench_hinge_steps (hinge) or "
@@ -261,12 +281,18 @@ def main():
     ap.add_argument("--models", nargs="+", choices=HINGE_MODELS, default=list(HINGE_MODELS), help="hinge: which models")
     ap.add_argument("--cases", nargs="+", choices=UNETGAN_CASES, default=list(UNETGAN_CASES),
                     help="unetgan: which cases")
+    ap.add_argument("--icgan-cases", nargs="+", choices=ICGAN_CASES, default=list(ICGAN_CASES),
+                    help="icgan: which cases")
+    ap.add_argument("--icgan-git", metavar="GIT_DIR",
+                    help="icgan: the git directory of a clone of github.com/facebookresearch/ic_gan")
     ap.add_argument("--unetgan-git", metavar="GIT_DIR",
                     help="unetgan: the git directory of a clone of github.com/boschresearch/unetgan")
     ap.add_argument("--python", default=sys.executable, help="Python with torch")
     args = ap.parse_args()
     if args.suite == "unetgan" and not args.unetgan_git:
         ap.error("--suite unetgan needs --unetgan-git GIT_DIR")
+    if args.suite == "icgan" and not args.icgan_git:
+        ap.error("--suite icgan needs --icgan-git GIT_DIR")
 
     cfg = subprocess.run([args.python, "-c", "import torch; print(torch.__version__); print(torch.__config__.show())"],
                          capture_output=True, text=True, check=True).stdout
@@ -278,6 +304,10 @@ def main():
     print("gantry build:", os.path.abspath(args.build))
     if args.suite == "hinge":
         hinge_main(args)
+        return
+    if args.suite == "icgan":
+        hinge_main(args, args.icgan_cases, run_gantry_icgan,
+                   lambda python, n, steps, case: run_torch_icgan(python, args.icgan_git, n, steps, case))
         return
     if args.suite == "unetgan":
         hinge_main(args, args.cases, run_gantry_unetgan,
