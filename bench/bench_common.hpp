@@ -48,4 +48,27 @@ void report_parameters(benchmark::State& state, Model& model) {
   state.counters["D_params"] = count(model.nets.D);
 }
 
+// BM_DStep/<name> and BM_GStep/<name>: one d_step(real, rng) / g_step(1, rng) per iteration
+// of the warm model that `fixture()` returns (a reference to an object with `model`, `real`,
+// `rng` and report(state)), in milliseconds of real time.
+template <class GetFixture>
+void register_steps(const std::string& name, GetFixture fixture) {
+  benchmark::RegisterBenchmark(("BM_DStep/" + name).c_str(),
+                               [fixture](benchmark::State& state) {
+                                 auto& f = fixture();
+                                 for (auto _ : state) benchmark::DoNotOptimize(f.model.d_step(f.real, f.rng).data());
+                                 f.report(state);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(("BM_GStep/" + name).c_str(),
+                               [fixture](benchmark::State& state) {
+                                 auto& f = fixture();
+                                 for (auto _ : state) benchmark::DoNotOptimize(f.model.g_step(1, f.rng).data());
+                                 f.report(state);
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+
 }  // namespace gantry::bench

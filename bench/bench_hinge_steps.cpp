@@ -83,28 +83,7 @@ Fixture<Model>& fixture(typename Model::Hyper (*hyper)()) {
 
 template <class Model>
 void register_model(const char* name, typename Model::Hyper (*hyper)()) {
-  benchmark::RegisterBenchmark((std::string("BM_DStep/") + name).c_str(),
-                               [hyper](benchmark::State& state) {
-                                 auto& f = fixture<Model>(hyper);
-                                 for (auto _ : state) {
-                                   const auto losses = f.model.d_step(f.real, f.rng);
-                                   benchmark::DoNotOptimize(losses.data());
-                                 }
-                                 f.report(state);
-                               })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark((std::string("BM_GStep/") + name).c_str(),
-                               [hyper](benchmark::State& state) {
-                                 auto& f = fixture<Model>(hyper);
-                                 for (auto _ : state) {
-                                   const auto losses = f.model.g_step(1, f.rng);
-                                   benchmark::DoNotOptimize(losses.data());
-                                 }
-                                 f.report(state);
-                               })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+  bench::register_steps(name, [hyper]() -> Fixture<Model>& { return fixture<Model>(hyper); });
 }
 
 }  // namespace

@@ -71,28 +71,7 @@ Fixture<Model>& fixture(int64_t batch, int64_t size) {
 
 template <class Model>
 void register_case(const char* name, int64_t batch, int64_t size) {
-  benchmark::RegisterBenchmark((std::string("BM_DStep/") + name).c_str(),
-                               [batch, size](benchmark::State& state) {
-                                 auto& f = fixture<Model>(batch, size);
-                                 for (auto _ : state) {
-                                   const auto losses = f.model.d_step(f.real, f.rng);
-                                   benchmark::DoNotOptimize(losses.data());
-                                 }
-                                 f.report(state);
-                               })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
-  benchmark::RegisterBenchmark((std::string("BM_GStep/") + name).c_str(),
-                               [batch, size](benchmark::State& state) {
-                                 auto& f = fixture<Model>(batch, size);
-                                 for (auto _ : state) {
-                                   const auto losses = f.model.g_step(1, f.rng);
-                                   benchmark::DoNotOptimize(losses.data());
-                                 }
-                                 f.report(state);
-                               })
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+  bench::register_steps(name, [batch, size]() -> Fixture<Model>& { return fixture<Model>(batch, size); });
 }
 
 }  // namespace

@@ -178,8 +178,9 @@ def run_gantry_unetgan(build, n, steps, case):
     return run_gantry_hinge(build, n, steps, case, program="bench_unetgan_steps")
 
 
-def run_torch_unetgan(python, git_dir, n, steps, case):
-    r = subprocess.run([python, os.path.join(HERE, "unetgan_steps.py"), git_dir, "--case", case, "--threads", str(n),
+def run_torch_official(script, python, git_dir, n, steps, case):
+    """A step script over an official repository's modules (unetgan_steps.py, icgan_steps.py)."""
+    r = subprocess.run([python, os.path.join(HERE, script), git_dir, "--case", case, "--threads", str(n),
                         "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
                        check=True)
     return {"%s %s" % (case, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
@@ -190,13 +191,6 @@ ICGAN_CASES = ("icgan32", "icgan64")
 
 def run_gantry_icgan(build, n, steps, case):
     return run_gantry_hinge(build, n, steps, case, program="bench_icgan_steps")
-
-
-def run_torch_icgan(python, git_dir, n, steps, case):
-    r = subprocess.run([python, os.path.join(HERE, "icgan_steps.py"), git_dir, "--case", case, "--threads", str(n),
-                        "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
-                       check=True)
-    return {"%s %s" % (case, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
 
 
 def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_torch_hinge):
@@ -307,11 +301,11 @@ def main():
         return
     if args.suite == "icgan":
         hinge_main(args, args.icgan_cases, run_gantry_icgan,
-                   lambda python, n, steps, case: run_torch_icgan(python, args.icgan_git, n, steps, case))
+                   lambda python, n, steps, case: run_torch_official("icgan_steps.py", python, args.icgan_git, n, steps, case))
         return
     if args.suite == "unetgan":
         hinge_main(args, args.cases, run_gantry_unetgan,
-                   lambda python, n, steps, case: run_torch_unetgan(python, args.unetgan_git, n, steps, case))
+                   lambda python, n, steps, case: run_torch_official("unetgan_steps.py", python, args.unetgan_git, n, steps, case))
         return
     if args.suite == "kernels":
         measure_gantry, measure_torch = (lambda n: run_gantry(args.build, n, args.min_time),

@@ -34,13 +34,15 @@ with --json one line {"D step": [[wall ms, cpu ms], ...], "G step": [...]} for
 bench/compare_pytorch.py --suite hinge.
 """
 import argparse
-import json
-import statistics
-import time
+import os
+import sys
 import warnings
 
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # pip's torch without numpy
 import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import step_timing  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -499,15 +501,6 @@ class HingeGan:
         return loss.item()
 
 
-def time_steps(fn, steps):
-    out = []
-    for _ in range(steps):
-        t, c = time.perf_counter(), time.thread_time()
-        fn()
-        out.append([(time.perf_counter() - t) * 1e3, (time.thread_time() - c) * 1e3])
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=sorted(MODELS), required=True)
@@ -518,17 +511,7 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     m = HingeGan(a.model, BATCH)
-    # Warm both kinds of step before timing either (oneDNN primitives, the allocator).
-    m.d_step()
-    m.g_step()
-    out = {"D step": time_steps(m.d_step, a.steps), "G step": time_steps(m.g_step, a.steps)}
-    if a.json:
-        print(json.dumps(out))
-        return
-    for key, runs in out.items():
-        print("torch %s, %d thread(s), %s %s at batch %d: median wall %.1f ms, thread cpu %.1f ms"
-              % (torch.__version__, a.threads, a.model, key, BATCH, statistics.median(w for w, _ in runs),
-                 statistics.median(c for _, c in runs)))
+    step_timing.report(step_timing.warm_and_time(m, a.steps), a.json, a.threads, a.model, BATCH)
 
 
 if __name__ == "__main__":

@@ -33,16 +33,16 @@ bench/compare_pytorch.py --suite icgan.
 import argparse
 import atexit
 import contextlib
-import json
 import os
 import shutil
-import statistics
 import sys
-import time
 import warnings
 
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import step_timing  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "fixtures"))
 import make_icgan_fixtures as official  # noqa: E402
@@ -105,15 +105,6 @@ class Icgan:
         return loss.item()
 
 
-def time_steps(fn, steps):
-    out = []
-    for _ in range(steps):
-        t, c = time.perf_counter(), time.thread_time()
-        fn()
-        out.append([(time.perf_counter() - t) * 1e3, (time.thread_time() - c) * 1e3])
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("git_dir", help="the git directory of a clone of github.com/facebookresearch/ic_gan")
@@ -130,16 +121,7 @@ def main():
 
     torch.manual_seed(1)
     m = Icgan(BigGAN, utils, a.case)
-    m.d_step()
-    m.g_step()
-    out = {"D step": time_steps(m.d_step, a.steps), "G step": time_steps(m.g_step, a.steps)}
-    if a.json:
-        print(json.dumps(out))
-        return
-    for key, runs in out.items():
-        print("torch %s, %d thread(s), %s %s at batch %d: median wall %.1f ms, thread cpu %.1f ms"
-              % (torch.__version__, a.threads, a.case, key, m.batch, statistics.median(w for w, _ in runs),
-                 statistics.median(c for _, c in runs)))
+    step_timing.report(step_timing.warm_and_time(m, a.steps), a.json, a.threads, a.case, m.batch)
 
 
 if __name__ == "__main__":

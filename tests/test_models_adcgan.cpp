@@ -16,7 +16,10 @@
 
 #include "part_fixture.hpp"
 
+#include "step_log.hpp"
+
 using namespace gantry;
+using test::logged;
 
 namespace {
 
@@ -187,12 +190,6 @@ std::vector<std::vector<float>> values(M& m) {
   return out;
 }
 
-double logged(const models::StepLosses& l, const std::string& key) {
-  for (const auto& [k, v] : l)
-    if (k == key) return v;
-  FAIL("no ", key, " in the step's log");
-  return 0;
-}
 }  // namespace
 
 TEST_CASE("the step template with a classifier policy: D's update learns the heads, G's changes only G, both log") {

@@ -13,28 +13,19 @@
 #include <string>
 #include <vector>
 
-#include "part_fixture.hpp"
+#include "official_step_fixture.hpp"
 
 using namespace gantry;
 
 namespace {
 
 const std::string fixtures = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/";
-using Collect = part_fixture::detail::Collect<float, cpu>;
 using V = Var<float>;
 
 // The fixture script's nets: G_ch = D_ch = 2, 64-d features, shared_feat 8.
 using Nets32 = models::icgan_nets<Image<3, 32, 32>, 0, 2, 64, 8, 16>;
 using CcNets32 = models::icgan_nets<Image<3, 32, 32>, 10, 2, 64, 8, 16>;
 using Nets64 = models::icgan64_nets<0, 2, 20, 64, 8, 3, 0>;
-
-double rms(const Tensor<float, cpu>& t) {
-  double sq = 0;
-  for (float v : t.to_vector()) sq += static_cast<double>(v) * v;
-  return std::sqrt(sq / static_cast<double>(t.numel()));
-}
-
-double scalar(const io::TensorFile& f, const std::string& key) { return f.get<double>(key).to_vector().at(0); }
 
 std::vector<int64_t> labels(const io::TensorFile& f, const std::string& key) {
   std::vector<int64_t> y;
@@ -44,59 +35,19 @@ std::vector<int64_t> labels(const io::TensorFile& f, const std::string& key) {
 }
 
 template <class Nets>
-struct Case {
+struct Case : test::OfficialStep {
   using Gm = typename Nets::G::template module<float, cpu>;
   using Dm = typename Nets::D::template module<float, cpu>;
+  using OfficialStep::OfficialStep;
 
-  std::string name;
-  io::TensorFile f, state;
-  part_fixture::WorstError worst{.tol = 1e-4};
-  int compared = 0;
-
-  explicit Case(std::string n)
-      : name(std::move(n)), f(io::read_safetensors(fixtures + "models/" + name + "_step.safetensors")),
-        state(io::read_safetensors(fixtures + f.metadata.at("state_file"))) {}
-
-  void check(const std::string& key, const Tensor<float, cpu>& actual, const std::string& label) {
-    worst.check(f, key, actual, label);
-    ++compared;
-  }
-  void check_loss(const std::string& key, const V& actual, const std::string& label) {
-    check("loss." + key, actual.value().reshape({1}), label);
-  }
-
-  void check_state_sum() {
-    double sum = 0;
-    for (const auto& [key, e] : state.tensors)
-      if (key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0)
-        for (double v : state.get<double>(key).to_vector()) sum += std::abs(v);
-    const double expected = scalar(f, "state_sum");
-    REQUIRE_MESSAGE(std::abs(sum - expected) <= 1e-6 * expected, state.path,
-                    " is not the state make_icgan_fixtures.py started from: rerun that script");
-  }
-
-  // Every gradient of `net` by official name (tensors that are zero in exact arithmetic, as
-  // biases before a training-mode batch norm, at 1e-3 of the net's largest gradient rms).
   template <class M>
-  int check_grads(M& m, const std::string& net, bool generator) {
-    Collect c;
-    m.visit(c, "");
+  int check_official_grads(M& m, const std::string& net, bool generator) {
     const auto parts = models::detail::biggan_official_parts(m, generator);
-    const auto official = [&](const std::string& n) { return models::detail::icgan_official_name(n, parts); };
-    double scale = 0;
-    for (auto& [n, p] : c.params) scale = std::max(scale, rms(f.get<float>("grad." + net + "." + official(n))));
-    int count = 0;
-    for (auto& [n, p] : c.params) {
-      const std::string key = "grad." + net + "." + official(n);
-      const bool zero = rms(f.get<float>(key)) < 1e-9 * scale;
-      worst.check(f, key, p->grad().value(), net + " gradient of gantry's " + net + "." + n, zero ? 1e-3 * scale : 0.0);
-      ++count;
-    }
-    return count;
+    return check_grads(m, net, [&](const std::string& n) { return models::detail::icgan_official_name(n, parts); });
   }
 
   void run() {
-    check_state_sum();
+    check_state_sum("make_icgan_fixtures.py");
     Rng rng(0);
     Init init{rng, InitScheme::orthogonal};
     Gm g(init);
@@ -136,10 +87,10 @@ struct Case {
     check("d_real", parts[1].value(), "D(x, h_real)");
     const V d_loss = Hinge::d_loss(parts[1], parts[0]);
     check_loss("D_loss", d_loss, "Hinge::d_loss");
-    const double terms = scalar(f, "loss.D_loss_real") + scalar(f, "loss.D_loss_fake");
+    const double terms = scalar("loss.D_loss_real") + scalar("loss.D_loss_fake");
     CHECK(d_loss.item() == doctest::Approx(terms).epsilon(1e-4));
     d_loss.backward();
-    int grads = check_grads(d, "D", false);
+    int grads = check_official_grads(d, "D", false);
 
     // G step: D(G(z_g, h_g), h_g) in training mode, G_loss = -mean.
     const V g_fake = g.forward(z_g, y_g, f_g, true);
@@ -149,11 +100,9 @@ struct Case {
     const V g_loss = Hinge::g_loss(g_out);
     check_loss("G_loss", g_loss, "Hinge::g_loss");
     g_loss.backward();
-    grads += check_grads(g, "G", true);
+    grads += check_official_grads(g, "G", true);
 
-    int in_file = 0;
-    for (const auto& [key, e] : f.tensors) in_file += key.rfind("grad.", 0) == 0;
-    CHECK(grads == in_file);
+    CHECK(grads == gradients_in_file());
     MESSAGE(name, " vs facebookresearch/ic_gan (float64): ", compared, " outputs and losses, ", grads,
             " gradients, worst relative error ", worst.error, " (", worst.where, "); zero-in-exact-arithmetic ",
             "gradients at 1e-3 of the largest rms: ", worst.floored, " (", worst.floored_where, "); D_loss ",

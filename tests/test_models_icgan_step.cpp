@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "step_log.hpp"
+
 using namespace gantry;
+using test::logged;
 
 namespace {
 
@@ -46,13 +49,6 @@ models::HingeGanHyper small() {
   h.batch_size = 4;
   h.ema_decay = 0;
   return h;
-}
-
-double logged(const models::StepLosses& l, const std::string& key) {
-  for (const auto& [k, v] : l)
-    if (k == key) return v;
-  FAIL("no ", key, " in the step's log");
-  return 0;
 }
 
 }  // namespace

@@ -16,14 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "part_fixture.hpp"
+#include "official_step_fixture.hpp"
 
 using namespace gantry;
 
 namespace {
 
 const std::string fixtures = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/";
-using Collect = part_fixture::detail::Collect<float, cpu>;
 using V = Var<float>;
 
 // The fixture script's nets: G_ch = D_ch = 2, dim_z 16, unconditional.
@@ -53,46 +52,24 @@ Tensor<float, cpu> map_sums(const Tensor<float, cpu>& t) {
   return out;
 }
 
-double rms(const Tensor<float, cpu>& t) {
-  double sq = 0;
-  for (float v : t.to_vector()) sq += static_cast<double>(v) * v;
-  return std::sqrt(sq / static_cast<double>(t.numel()));
-}
-
-double scalar(const io::TensorFile& f, const std::string& key) { return f.get<double>(key).to_vector().at(0); }
-
 template <class Nets>
-struct Case {
+struct Case : test::OfficialStep {
   using Gm = typename Nets::G::template module<float, cpu>;
   using Dm = typename Nets::D::template module<float, cpu>;
   using U = typename models::detail::unetgan_unet<typename Nets::D>::type;
 
-  std::string name;
-  io::TensorFile f, state;
   int64_t stride = 1;
-  part_fixture::WorstError worst{.tol = 1e-4};
-  int compared = 0;
 
-  explicit Case(std::string n)
-      : name(std::move(n)), f(io::read_safetensors(fixtures + "models/" + name + "_step.safetensors")),
-        state(io::read_safetensors(fixtures + f.metadata.at("state_file"))),
-        stride(std::stoll(f.metadata.at("map_stride"))) {}
+  explicit Case(std::string n) : OfficialStep(std::move(n)), stride(std::stoll(f.metadata.at("map_stride"))) {}
 
-  void check(const std::string& key, const Tensor<float, cpu>& actual, const std::string& label) {
-    worst.check(f, key, actual, label);
-    ++compared;
-  }
   // A per-pixel map or an image, stored whole or at the fixture's stride with its sums.
   void check_map(const std::string& key, const V& actual, const std::string& label) {
     check(key, strided(actual.value(), stride), label);
     if (stride != 1) check(key + ".sum", map_sums(actual.value()), label + " (sums over each whole map)");
   }
-  void check_loss(const std::string& key, const V& actual, const std::string& label) {
-    check("loss." + key, actual.value().reshape({1}), label);
-  }
   // A value train_fns.py forms from two of the terms it returns (the sum is not returned).
   void check_sum(const std::string& a, const std::string& b, const V& actual, const std::string& label) {
-    const double expected = scalar(f, "loss." + a) + scalar(f, "loss." + b);
+    const double expected = scalar("loss." + a) + scalar("loss." + b);
     const double err = std::abs(actual.item() - expected) / std::abs(expected);
     CHECK_MESSAGE(err <= worst.tol, label, ": gantry ", actual.item(), ", official ", a, " + ", b, " = ", expected);
     if (err > worst.error) {
@@ -102,16 +79,6 @@ struct Case {
     ++compared;
   }
 
-  void check_state_sum() {
-    double sum = 0;
-    for (const auto& [key, e] : state.tensors)
-      if (key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0)
-        for (double v : state.get<double>(key).to_vector()) sum += std::abs(v);
-    const double expected = scalar(f, "state_sum");
-    REQUIRE_MESSAGE(std::abs(sum - expected) <= 1e-6 * expected, state.path,
-                    " is not the state make_unetgan_fixtures.py started from: rerun that script");
-  }
-
   std::string official_g(const std::string& n, const std::vector<std::string>& parts) const {
     return models::detail::official_name(n, parts, "output_layer.0");
   }
@@ -119,25 +86,8 @@ struct Case {
     return models::detail::unetgan_official_d_name(n, U::encoder_blocks + U::decoder_blocks);
   }
 
-  // Every gradient of `net` by official name; tensors that are zero in exact arithmetic
-  // (biases that only reach a training-mode batch norm: the reference holds rounding noise)
-  // are compared at 1e-3 of the net's largest gradient rms.
-  template <class Name>
-  int check_grads(Collect& c, const std::string& net, Name&& official) {
-    double scale = 0;
-    for (auto& [n, p] : c.params) scale = std::max(scale, rms(f.get<float>("grad." + net + "." + official(n))));
-    int count = 0;
-    for (auto& [n, p] : c.params) {
-      const std::string key = "grad." + net + "." + official(n);
-      const bool zero = rms(f.get<float>(key)) < 1e-9 * scale;
-      worst.check(f, key, p->grad().value(), net + " gradient of gantry's " + net + "." + n, zero ? 1e-3 * scale : 0.0);
-      ++count;
-    }
-    return count;
-  }
-
   void run() {
-    check_state_sum();
+    check_state_sum("make_unetgan_fixtures.py");
     Rng rng(0);
     Init init{rng, InitScheme::orthogonal};
     Gm g(init);
@@ -203,9 +153,7 @@ struct Case {
     const V d_loss = add(add(mul_scalar(enc_loss, 0.5f), mul_scalar(dec_loss, 0.5f)), add(mix, cons));
     check_loss("D_loss", d_loss, "D's total loss");
     d_loss.backward();
-    Collect dc;
-    d.visit(dc, "");
-    int grads = check_grads(dc, "D", [](const std::string& nm) { return official_d(nm); });
+    int grads = check_grads(d, "D", [](const std::string& nm) { return official_d(nm); });
 
     // G step: D(G(z_g)) in training mode, G_loss = 0.5 BCE(D_enc, 1) + 0.5 BCE(D_dec, 1).
     const V g_fake = g.forward(z_g, none, true);
@@ -220,13 +168,9 @@ struct Case {
     const V g_loss = add(mul_scalar(g_enc, 0.5f), mul_scalar(g_dec, 0.5f));
     check_loss("G_loss", g_loss, "G's total loss");
     g_loss.backward();
-    Collect gc;
-    g.visit(gc, "");
-    grads += check_grads(gc, "G", [&](const std::string& nm) { return official_g(nm, g_parts); });
+    grads += check_grads(g, "G", [&](const std::string& nm) { return official_g(nm, g_parts); });
 
-    int in_file = 0;
-    for (const auto& [key, e] : f.tensors) in_file += key.rfind("grad.", 0) == 0;
-    CHECK(grads == in_file);
+    CHECK(grads == gradients_in_file());
     MESSAGE(name, " vs boschresearch/unetgan (float64): ", compared, " outputs and losses, ", grads,
             " gradients, worst relative error ", worst.error, " (", worst.where, "); zero-in-exact-arithmetic ",
             "gradients at 1e-3 of the largest rms: ", worst.floored, " (", worst.floored_where, "); D_loss ",

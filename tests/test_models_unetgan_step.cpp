@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "step_log.hpp"
+
 using namespace gantry;
+using test::logged;
 
 namespace {
 
@@ -29,13 +32,6 @@ data::Batch batch(int64_t n, std::uint64_t seed, bool labelled = false) {
   if (labelled)
     for (int64_t i = 0; i < n; ++i) b.labels.push_back(i % 3);
   return b;
-}
-
-double logged(const models::StepLosses& l, const std::string& key) {
-  for (const auto& [k, v] : l)
-    if (k == key) return v;
-  FAIL("no ", key, " in the step's log");
-  return 0;
 }
 
 models::UnetganHyper small() {
