@@ -89,6 +89,8 @@ TEST_CASE("instance_set: cached by content; the same data and extractor read it 
   CHECK(b->mirrored.to_vector() == a->mirrored.to_vector());
   CHECK(b->neighbours.ids == a->neighbours.ids);
   CHECK(b->labels == y);
+  CHECK(a->key.size() == 16);  // the content hash names the set, read back or not
+  CHECK(b->key == a->key);
   // Another image, other labels, another extractor identity, another k: recomputed.
   auto x2 = x.clone();
   x2.data()[5] += 0.5f;

@@ -282,13 +282,15 @@ int train_command(const Args& a, const RunConfig& c) {
     constexpr int64_t side = image_side<Model>();
     data::Loader loader = fashion_loader("train", side, model.batch_size(), data_rng.seed());
     std::optional<train::FashionFeatures> features;
+    json::Value run = c.to_json();
     if constexpr (Model::Pair::feature_size > 0) {
       features.emplace(train::load_or_train_fashion_classifier());
       const auto set = fashion_instances(*features, side);
       model.nets.set_instances(set);
       loader.pair_with_neighbours(set);
+      run["instances"] = set->key;  // a resume, sample or eval must find the same set
     }
-    train::Trainer trainer(model, loader, o, c.to_json());
+    train::Trainer trainer(model, loader, o, run);
     train::RealFeatures real;
     trainer.evaluate = [&](Model& m, int64_t) {
       if (!features) features.emplace(train::load_or_train_fashion_classifier());
@@ -334,7 +336,13 @@ std::unique_ptr<Model> load_model(const io::TensorFile& f, const Args& a) {
   train::load_checkpoint(f, *m);
   if constexpr (Model::Pair::feature_size > 0) {
     auto features = train::load_or_train_fashion_classifier();
-    m->nets.set_instances(fashion_instances(features, image_side<Model>()));
+    const auto set = fashion_instances(features, image_side<Model>());
+    const json::Value* run = info.find("run");
+    const json::Value* key = run && run->is_object() ? run->find("instances") : nullptr;
+    check<FormatError>(key != nullptr && key->as_string() == set->key, f.path, " was trained with the instance set ",
+                       key ? key->as_string() : std::string("(none recorded)"), "; the training images and today's "
+                       "Fashion-MNIST classifier give ", set->key, " (was the classifier retrained?)");
+    m->nets.set_instances(set);
   }
   if (a.has("standing-stats")) {
     const int64_t batches = a.integer("standing-stats", 0);

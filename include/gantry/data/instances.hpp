@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../core/error.hpp"
@@ -29,6 +30,7 @@ struct Instances {
   std::vector<int64_t> labels;  // N class labels, or empty (unlabelled)
   Neighbours neighbours;        // N rows of k
   bool feature_augmentation = false;  // draw `mirrored` with probability 0.5 (needs it)
+  std::string key;                    // what built it (train::instance_set's content hash), or empty
 
   int64_t size() const { return features.defined() ? features.dim(0) : 0; }
   int64_t feature_size() const { return features.defined() ? features.dim(1) : 0; }

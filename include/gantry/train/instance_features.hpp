@@ -17,6 +17,7 @@
 //   <dir>/instances-<hash>.safetensors             features [N, F], mirrored [N, F], labels [N]
 //   <dir>/instances-<hash>.neighbours.safetensors  ids [N, k], distances [N, k] (save_neighbours)
 // Both are written to temporary files and renamed, so an interrupted run leaves no half file.
+// The set carries the hash as `key`, so a run can record which set it was trained with.
 #include <chrono>
 #include <concepts>
 #include <cstdint>
@@ -92,6 +93,7 @@ inline std::shared_ptr<data::Instances> read_instance_set(const std::string& ste
   if (f.contains("labels"))
     for (double v : f.get<double>("labels").to_vector()) set->labels.push_back(static_cast<int64_t>(v));
   set->feature_augmentation = o.feature_augmentation;
+  set->key = key;
   check<FormatError>(set->size() == n && set->k() == o.k, "instance_set: ", feat, " holds ", set->size(),
                      " instances with k = ", set->k(), ", expected ", n, " with k = ", o.k,
                      " (its key matches: the file was altered; delete it)");
@@ -127,6 +129,7 @@ std::shared_ptr<const data::Instances> instance_set(E& extractor, const Tensor<f
   if (o.feature_augmentation) set->mirrored = data::l2_normalised(extractor.features(mirrored_images(images)));
   set->feature_augmentation = o.feature_augmentation;
   set->labels = labels;
+  set->key = key;
   detail::stage(o, "features", seconds());
   set->neighbours = data::nearest_neighbours(set->features, o.k);
   detail::stage(o, "nearest neighbours", seconds());
