@@ -408,16 +408,9 @@ int instance_command(Model& model, const Args& a, const RunConfig& c) {
       if (k < 0 || k >= K) fail<UsageError>("--class must be in [0, ", K, "), found ", k);
       what = ", class " + std::to_string(k) + " (swapped)";
     } else {
-      // The class of the nearest training instance (cosine similarity of the features).
+      // The class of the nearest training instance.
       const data::Instances& set = *model.nets.instances();
-      int64_t best = 0;
-      double best_dot = -2;
-      for (int64_t i = 0; i < set.size(); ++i) {
-        double dot = 0;
-        for (int64_t j = 0; j < fs; ++j) dot += static_cast<double>(set.features.data()[i * fs + j]) * h.data()[j];
-        if (dot > best_dot) best_dot = dot, best = i;
-      }
-      k = set.labels[static_cast<std::size_t>(best)];
+      k = set.labels[static_cast<std::size_t>(data::nearest_neighbours(h, set.features, 1).of(0)[0])];
       what = ", class " + std::to_string(k) + " (its nearest training image's)";
     }
     labels.assign(static_cast<std::size_t>(n), k);
