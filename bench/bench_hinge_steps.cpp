@@ -60,7 +60,9 @@ struct Fixture {
   explicit Fixture(Hyper h) : model(sized(h), 1) {
     std::vector<int64_t> labels;
     for (int64_t i = 0; i < batch; ++i) labels.push_back(i % classes);
-    real.push_back(data::Batch{rand<float, cpu>(Shape{batch, 3, 32, 32}, rng, -1.0f, 1.0f), labels});
+    real.emplace_back();
+    real.back().images = rand<float, cpu>(Shape{batch, 3, 32, 32}, rng, -1.0f, 1.0f);
+    real.back().labels = labels;
     model.d_step(real, rng);
     model.g_step(1, rng);
   }

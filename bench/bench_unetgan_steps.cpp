@@ -47,7 +47,8 @@ struct Fixture {
 
   using Hyper = typename Model::Hyper;
   Fixture(Hyper h, int64_t batch, int64_t size) : model(sized(h, batch), 1) {
-    real.push_back(data::Batch{rand<float, cpu>(Shape{batch, 3, size, size}, rng, -1.0f, 1.0f), {}});
+    real.emplace_back();
+    real.back().images = rand<float, cpu>(Shape{batch, 3, size, size}, rng, -1.0f, 1.0f);
     model.d_step(real, rng);
     model.g_step(1, rng);
   }

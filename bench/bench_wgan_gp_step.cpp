@@ -38,7 +38,8 @@ struct Fixture {
   std::vector<data::Batch> real;
 
   explicit Fixture(int64_t n) : model(hyper(n), 1) {
-    real.push_back(data::Batch{rand<float, cpu>(Shape{n, 3, 32, 32}, rng, -1.0f, 1.0f), {}});
+    real.emplace_back();
+    real.back().images = rand<float, cpu>(Shape{n, 3, 32, 32}, rng, -1.0f, 1.0f);
     for (int i = 0; i < 2; ++i) {
       model.d_step(real, rng);
       model.g_step(1, rng);

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -161,7 +162,19 @@ inline void resize_crop(const unsigned char* px, int64_t w, int64_t h, int c, in
   }
 }
 
-inline void load_image(const std::string& path, int channels, int64_t size, float* dst) {
+// A file decoded by stb_image: interleaved 8-bit pixels, height x width x channels.
+struct DecodedImage {
+  struct Free {
+    void operator()(unsigned char* p) const { stbi_image_free(p); }
+  };
+  int64_t width = 0, height = 0;
+  int channels = 0;
+  std::unique_ptr<unsigned char, Free> pixels;
+};
+
+// Reads and decodes `path` with `channels` channels (stb's conversion: grey is replicated,
+// RGB to grey is its luminance, alpha is dropped). FormatError names the file and stb's reason.
+inline DecodedImage decode_image(const std::string& path, int channels) {
   std::ifstream f(path, std::ios::binary);
   if (!f) fail<FormatError>("image_folder: ", path, ": cannot open for reading");
   const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -170,13 +183,17 @@ inline void load_image(const std::string& path, int channels, int64_t size, floa
   unsigned char* px = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
                                             &w, &h, &n, channels);
   if (!px) fail<FormatError>("image_folder: ", path, ": cannot decode (stb_image: ", stbi_failure_reason(), ")");
-  try {
-    resize_crop(px, w, h, channels, size, dst);
-  } catch (...) {
-    stbi_image_free(px);
-    throw;
-  }
-  stbi_image_free(px);
+  DecodedImage img;
+  img.pixels.reset(px);
+  img.width = w;
+  img.height = h;
+  img.channels = channels;
+  return img;
+}
+
+inline void load_image(const std::string& path, int channels, int64_t size, float* dst) {
+  const DecodedImage img = decode_image(path, channels);
+  resize_crop(img.pixels.get(), img.width, img.height, channels, size, dst);
 }
 
 }  // namespace detail

@@ -58,6 +58,7 @@ struct Batch {
   Tensor<float, cpu> images;  // [B, C, H', W'] (or [B, 2] points for the toy streams)
   std::vector<int64_t> labels;  // empty for unlabelled data
   Tensor<float, cpu> features;  // [B, F] instance features (IC-GAN pairs), else undefined
+  Tensor<float, cpu> targets;  // [B, C', H, W] the other domain's images (image-to-image pairs), else undefined
   int64_t size() const { return images.defined() ? images.shape()[0] : 0; }
 };
 

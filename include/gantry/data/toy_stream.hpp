@@ -35,7 +35,11 @@ class ToyStream {
   ToyStream(ToyDistribution d, int64_t batch_size, Rng rng) : dist_(d), batch_(batch_size), rng_(rng) {
     check(batch_size >= 1, "data::ToyStream: batch_size must be at least 1, found ", batch_size);
   }
-  Batch next() { return Batch{toy_samples(dist_, batch_, rng_), {}}; }
+  Batch next() {
+    Batch b;
+    b.images = toy_samples(dist_, batch_, rng_);
+    return b;
+  }
   LoaderState state() const { return {0, 0, rng_.seed(), rng_.offset()}; }
   void restore(const LoaderState& st) { rng_ = Rng(st.seed, st.offset); }
   ToyDistribution distribution() const { return dist_; }
