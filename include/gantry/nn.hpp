@@ -1,5 +1,5 @@
 #pragma once
-// nn/: parts with static shapes, their composition, Generator and Discriminator.
+// nn/: parts with static shapes, their composition, Generator, Discriminator and Translator.
 #include "nn/activations.hpp"
 #include "nn/compose.hpp"
 #include "nn/conv2d.hpp"
@@ -9,6 +9,7 @@
 #include "nn/module.hpp"
 #include "nn/reshape.hpp"
 #include "nn/shapes.hpp"
+#include "nn/translator.hpp"
 #include "nn/conv_transpose2d.hpp"
 #include "nn/embedding.hpp"
 #include "nn/pool2d.hpp"

@@ -86,7 +86,7 @@ template <class T>
 struct OfficialLoader : ParamVisitor<T, cpu> {
   const io::TensorFile& file;
   const char* loader;
-  std::string net;  // "G" or "D"
+  std::string net;  // the file's prefix: "G" or "D" (empty: keys without one)
   std::function<std::string(const std::string&)> official;
   std::set<std::string>& used;
 
@@ -97,13 +97,13 @@ struct OfficialLoader : ParamVisitor<T, cpu> {
   void load(const std::string& name, Tensor<T, cpu>& dst) {
     const std::string off = official(name);
     if (off.empty()) return;
-    const std::string key = net + "." + off;
-    check<FormatError>(file.contains(key), loader, ": ", file.path, " has no tensor '", key, "' (for gantry's ", net,
-                       ".", name, " ", dst.shape(), ")");
+    const std::string key = net.empty() ? off : net + "." + off;
+    const std::string mine = net.empty() ? name : net + "." + name;
+    check<FormatError>(file.contains(key), loader, ": ", file.path, " has no tensor '", key, "' (for gantry's ", mine,
+                       " ", dst.shape(), ")");
     const Tensor<T, cpu> src = file.get<T>(key);
     check<ShapeError>(src.numel() == dst.numel() && (src.shape() == dst.shape() || dst.numel() == 1), loader,
-                      ": tensor '", key, "' has shape ", src.shape(), ", gantry's ", net, ".", name, " has ",
-                      dst.shape());
+                      ": tensor '", key, "' has shape ", src.shape(), ", gantry's ", mine, " has ", dst.shape());
     std::copy(src.data(), src.data() + src.numel(), dst.data());
     used.insert(key);
   }

@@ -4,10 +4,14 @@
 //   static name; hyper(); batch_size(); d_steps(g_step); set_step(g_step);
 //   d_step(span<const data::Batch>, Rng&) -> StepLosses; g_step(accumulate, Rng&) -> StepLosses;
 //   sample(z, labels); checkpoint_parts(f)
-// and the data is a data::Loader or data::ToyStream (next / state / restore).
+// or a translator (models/translation.hpp: CycleGAN, CSGAN) with `joint_step`:
+//   static name; hyper(); set_step(step); step(span<const data::Batch>, Rng&) -> StepLosses;
+//   preview() (the picture's images, preview_columns per row); checkpoint_parts(f)
+// and the data is a data::Loader, data::PairLoader or data::ToyStream (next / state / restore).
 //
 // Each iteration runs model.d_steps(step) critic steps (each on `accumulate` micro-batches)
-// and one generator step. A run directory holds:
+// and one generator step (a translator: one joint step on `accumulate` micro-batches). A run
+// directory holds:
 //   checkpoint.safetensors   the latest checkpoint (train/checkpoint.hpp), replaced atomically
 //   log.jsonl                one record per log_every steps: step, seconds, losses, lr; evals
 //   samples/step_NNNNNNN.png sample grids (or 2-D scatter plots) from a fixed noise batch
@@ -76,6 +80,17 @@ struct TrainResult {
   std::string checkpoint;
 };
 
+namespace detail {
+// Classes of a G/D pair's generator (0 for a translator: it has none).
+template <class Model>
+constexpr int model_classes() {
+  if constexpr (requires { Model::joint_step; })
+    return 0;
+  else
+    return Model::Pair::num_classes;
+}
+}  // namespace detail
+
 template <class Model, class Data>
 class Trainer {
  public:
@@ -135,13 +150,18 @@ class Trainer {
     std::vector<data::Batch> micro(static_cast<std::size_t>(opt_.accumulate));
     while (step < opt_.steps) {
       model_.set_step(step);
-      const int64_t nd = model_.d_steps(step);
       Metrics losses;
-      for (int64_t k = 0; k < nd; ++k) {
+      if constexpr (joint) {
         for (auto& b : micro) b = data_.next();
-        accumulate_mean(losses, model_.d_step(micro, rng), k);
+        losses = model_.step(micro, rng);
+      } else {
+        const int64_t nd = model_.d_steps(step);
+        for (int64_t k = 0; k < nd; ++k) {
+          for (auto& b : micro) b = data_.next();
+          accumulate_mean(losses, model_.d_step(micro, rng), k);
+        }
+        for (auto& kv : model_.g_step(opt_.accumulate, rng)) losses.push_back(kv);
       }
-      for (auto& kv : model_.g_step(opt_.accumulate, rng)) losses.push_back(kv);
       ++step;
       if (!models::all_finite(losses)) diverged(log, step, losses);
       result.last = losses;
@@ -171,6 +191,18 @@ class Trainer {
   // The samples the pictures show: a fixed noise batch (the same at every step and on
   // resume), ordered by class for a class-conditional G (one row per class).
   Tensor<float, cpu> fixed_samples() {
+    if constexpr (joint) {
+      return model_.preview();
+    } else {
+      return fixed_generator_samples();
+    }
+  }
+
+ private:
+  // A translator (joint_step) instead of a G/D pair with a latent.
+  static constexpr bool joint = requires { Model::joint_step; };
+
+  Tensor<float, cpu> fixed_generator_samples() {
     auto& nets = model_.nets;
     if constexpr (Model::Pair::feature_size > 0) return fixed_instance_samples();
     constexpr int K = num_classes;
@@ -183,13 +215,12 @@ class Trainer {
     return cast<float>(model_.sample(nets.noise(n, r), labels));
   }
 
- private:
   void refuse_used_dir() const {
     for (const std::string& p : {checkpoint_path(), log_path()})
       check(!std::filesystem::exists(p), "Trainer: ", opt_.out_dir, " already holds a run (", p,
             " exists); resume it or choose another output directory");
   }
-  static constexpr int num_classes = Model::Pair::num_classes;
+  static constexpr int num_classes = detail::model_classes<Model>();
 
   // An instance-conditioned G (IC-GAN): one row of 8 samples around each of samples / 8
   // instances drawn from its instance set (the same at every step and on resume).
@@ -247,15 +278,22 @@ class Trainer {
     std::ostringstream name;
     name << "samples/step_" << std::setw(7) << std::setfill('0') << step << ".png";
     if (s.shape().rank() == 4) {
-      constexpr int K = num_classes;
-      const int64_t nrow = Model::Pair::feature_size > 0 ? 8  // fixed_instance_samples' rows
-                           : K > 0 ? s.shape()[0] / K
-                                   : static_cast<int64_t>(std::ceil(std::sqrt(s.shape()[0])));
-      io::save_grid(s, path(name.str()), io::GridOptions{.nrow = nrow});
-      io::save_grid(s, path("samples.png"), io::GridOptions{.nrow = nrow});
+      io::save_grid(s, path(name.str()), io::GridOptions{.nrow = grid_columns(s.shape()[0])});
+      io::save_grid(s, path("samples.png"), io::GridOptions{.nrow = grid_columns(s.shape()[0])});
     } else if (s.shape().rank() == 2 && s.shape()[1] == 2 && reference_points.defined()) {
       io::scatter_plot(path(name.str()), reference_points, s);
       io::scatter_plot(path("samples.png"), reference_points, s);
+    }
+  }
+
+  int64_t grid_columns(int64_t n) const {
+    if constexpr (joint) {
+      return Model::preview_columns;
+    } else {
+      constexpr int K = num_classes;
+      return Model::Pair::feature_size > 0 ? 8  // fixed_instance_samples' rows
+             : K > 0 ? n / K
+                     : static_cast<int64_t>(std::ceil(std::sqrt(n)));
     }
   }
 
