@@ -39,6 +39,19 @@ inline const char* usage = R"(usage:
   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
                         unetgan-baseline|icgan|cc-icgan|dcgan|lsgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
+  gantry train  --model csgan|cyclegan                 (two-domain translators)
+                --data fashion-edges|paired:DIR_A,DIR_B|side-by-side:DIR|unpaired:DIR_A,DIR_B
+                --steps N --out DIR [--test paired:...|side-by-side:...] [--size 256|128]
+                [--load-size L] [--dim 16|32 (fashion-edges) | 64 (folders)] [options below]
+                                         fashion-edges: the built-in paired task, Fashion-MNIST
+                                         edge maps (A) <-> garments (B), 1x32x32, 6 residual
+                                         blocks, batch 4; folders: RGB, 9 residual blocks at
+                                         --size 256 (the papers') or 6 at 128, batch 1, the
+                                         images resized to --load-size (default --size) then
+                                         randomly cropped to --size; --test: paired images for
+                                         MSE / PSNR / SSIM of both directions (fashion-edges:
+                                         its test split); --set mu_a=0 ... or --set
+                                         epoch_steps=N (the decaying schedule)
       --net resnet|dcgan|toy   wgan-gp / wgan nets (default: resnet for images, toy for 2-D
                                data; dcgan is 32x32, for wgan). sagan, biggan, biggan-deep,
                                logan, adcgan, acgan and tacgan are class-conditional, 32x32
@@ -90,6 +103,11 @@ inline const char* usage = R"(usage:
                                          drawn from the training set, one per row)
   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
                 [--latent-steps N]
+                (csgan, cyclegan: rows a, G_A(a), G_B(G_A(a)), b, G_B(b), G_A(G_B(b)) of the
+                 first --n test pairs; eval: MSE / PSNR / SSIM per direction [--test SPEC])
+  gantry translate --checkpoint FILE --in DIR --out DIR [--direction a2b|b2a]
+                (a csgan or cyclegan checkpoint; or a converted official CycleGAN generator:
+                 --official resnet_9blocks|resnet_6blocks [--size 256|128] [--prefix P])
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step]
                 (--x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
 )";
@@ -174,6 +192,8 @@ inline bool hinge_model(const std::string& name) {
 }
 // Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
 inline bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
+// Two-domain translators (models/csgan.hpp): their own data, nets and commands (translation.hpp).
+inline bool translation_model(const std::string& name) { return name == "csgan" || name == "cyclegan"; }
 
 template <class Model>
 constexpr int64_t image_side() {
@@ -513,12 +533,13 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   return 0;
 }
 
-enum class Command { train, sample, eval };
+enum class Command { train, sample, eval, translate };
 
 // `cmd` with the model type Model (`f`: the checkpoint, for sample and eval).
 template <class Model>
 int run_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
   if (cmd == Command::train) return train_command<Model>(a, c);
+  if (cmd == Command::translate) fail<UsageError>("translate: ", c.model, " is not a translator (csgan and cyclegan are)");
   return cmd == Command::sample ? sample_command<Model>(a, *f, c) : eval_command<Model>(a, *f, c);
 }
 
@@ -549,5 +570,8 @@ std::optional<int> run_acgan(Command, const Args&, const RunConfig&, const io::T
 std::optional<int> run_tacgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_unetgan(Command, const Args&, const RunConfig&, const io::TensorFile*);  // unetgan, unetgan-baseline
 std::optional<int> run_icgan(Command, const Args&, const RunConfig&, const io::TensorFile*);    // icgan, cc-icgan
+std::optional<int> run_csgan(Command, const Args&, const RunConfig&, const io::TensorFile*);    // translators
+std::optional<int> run_cyclegan(Command, const Args&, const RunConfig&, const io::TensorFile*);
+int translate_official(const Args& a);  // gantry translate --official (models_csgan.cpp)
 
 }  // namespace gantry_cli

@@ -7,6 +7,8 @@
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
 //                 [--standing-stats N] [--decision-map maps.png] [--instance image.png]
 //   gantry eval   --checkpoint FILE [--samples 10000] [--seed S] [--truncation T] [--standing-stats N]
+//   gantry train  --model csgan|cyclegan --data fashion-edges|paired:A,B|side-by-side:D|unpaired:A,B ...
+//   gantry translate --checkpoint FILE --in DIR --out DIR [--direction a2b|b2a] [--official NET]
 //   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss] [--x step]
 //
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
@@ -27,15 +29,15 @@ void no_such_model(const RunConfig& c) {
 
 int with_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
   for (const Family family : {run_wgan_family, run_hinge_family, run_logan, run_adcgan, run_acgan, run_tacgan, run_unetgan,
-                                  run_icgan})
+                                  run_icgan, run_csgan, run_cyclegan})
     if (const std::optional<int> rc = family(cmd, a, c, f)) return *rc;
   fail<UsageError>("unknown --model '", c.model,
                    "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, logan, adcgan, acgan, tacgan, unetgan, "
-                   "unetgan-baseline, icgan, cc-icgan, dcgan or lsgan)");
+                   "unetgan-baseline, icgan, cc-icgan, dcgan, lsgan, csgan or cyclegan)");
 }
 
 int run(int argc, char** argv) {
-  if (argc < 2) fail<UsageError>("missing command (train, sample or eval)");
+  if (argc < 2) fail<UsageError>("missing command (train, sample, eval, translate or plot)");
   const std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << usage;
@@ -44,11 +46,23 @@ int run(int argc, char** argv) {
   if (cmd == "train") {
     const Args a(argc, argv, 2,
                  {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every",
-                  "sample-every", "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps", "schedule"});
+                  "sample-every", "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps", "schedule",
+                  "test", "size", "load-size"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
     RunConfig c;
     c.model = a.required("model");
     c.data = a.required("data");
+    if (translation_model(c.model)) {
+      const bool builtin = c.data == "fashion-edges";
+      const int64_t size = a.integer("size", builtin ? 32 : 256);
+      if (builtin ? size != 32 : size != 256 && size != 128)
+        fail<UsageError>("--size: ", builtin ? "fashion-edges is 32x32" : "folders train at 256 or 128", ", found ", size);
+      c.net = size == 256 ? "resnet_9blocks" : "resnet_6blocks";
+      c.dim = a.integer("dim", builtin ? 16 : 64);
+      a.required("steps");
+      a.required("out");
+      return with_model(Command::train, a, c, nullptr);
+    }
     if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
     c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
     c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" || c.model == "logan" ? 32 : 64);
@@ -56,11 +70,19 @@ int run(int argc, char** argv) {
     a.required("out");
     return with_model(Command::train, a, c, nullptr);
   }
+  if (cmd == "translate") {
+    const Args a(argc, argv, 2, {"checkpoint", "in", "out", "direction", "official", "size", "prefix", "threads"});
+    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
+    if (a.has("official")) return translate_official(a);
+    const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
+    const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
+    return with_model(Command::translate, a, c, &f);
+  }
   if (cmd == "sample" || cmd == "eval") {
     const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps", "decision-map", "instance"}
+                                                                           "standing-stats", "latent-steps", "decision-map", "instance", "test"}
                                                 : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps"});
+                                                                           "standing-stats", "latent-steps", "test"});
     if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
     const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
     const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
@@ -81,7 +103,7 @@ int run(int argc, char** argv) {
     std::cout << "wrote " << a.str("out") << '\n';
     return 0;
   }
-  fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval or plot)");
+  fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval, translate or plot)");
 }
 
 }  // namespace gantry_cli
