@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs gantry's benchmarks and the same work in PyTorch, interleaved, and prints median
-times and ratios for each thread count. Five suites:
+times and ratios for each thread count. Six suites:
 
     python3 bench/compare_pytorch.py --build build [--threads 1 2] [--rounds 3]
         kernels (default): bench_gemm / bench_conv and the same shapes with torch.mm, F.conv2d
@@ -23,6 +23,13 @@ times and ratios for each thread count. Five suites:
         from GIT_DIR, a clone's git directory): one D step and one G step of IC-GAN at 32x32
         (batch 64, Ch 64) and on the official 64 table (batch 16, Ch 16), 2048-d features
         (--icgan-cases picks some); tables as for hinge
+    python3 bench/compare_pytorch.py --suite csgan --csgan-git GIT_DIR --build build --threads 1
+            [--rounds 3] [--steps 3]
+        bench_csgan_steps and bench/csgan_steps.py (pytorch-CycleGAN-and-pix2pix's networks.py and
+        util/image_pool.py, read from GIT_DIR, a mirror's git directory): one CSGAN iteration
+        (G step of both generators, then D step of both discriminators, history pools of 50) at
+        256x256 (the paper's nets, batch 1) and on the Fashion edges example's nets (32x32,
+        batch 4) (--csgan-cases picks some); tables as for hinge
 
 PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
 thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
@@ -147,19 +154,19 @@ HINGE_MODELS = ("sagan", "biggan", "biggan-deep", "logan", "adcgan")
 HINGE_STEPS = {"BM_DStep": "D step", "BM_GStep": "G step"}
 
 
-def run_gantry_hinge(build, n, steps, model, program="bench_hinge_steps"):
+def run_gantry_hinge(build, n, steps, model, program="bench_hinge_steps", kinds=HINGE_STEPS, prefix="BM_[DG]Step"):
     """Every timed step ([wall ms, cpu ms]) of one bench_hinge_steps (or `program`) process for
-    one model."""
+    one model (benchmarks `prefix`/<model>, named as `kinds` names their prefixes)."""
     path = os.path.join(build, "bench", program)
     r = subprocess.run([path, "--threads=%d" % n, "--benchmark_format=json", "--benchmark_min_time=0.01",
-                        "--benchmark_repetitions=%d" % steps, "--benchmark_filter=^BM_[DG]Step/%s(/|$)" % model],
+                        "--benchmark_repetitions=%d" % steps, "--benchmark_filter=^%s/%s(/|$)" % (prefix, model)],
                        env=thread_env(n), capture_output=True, text=True, check=True)
     runs = {}
     for b in json.loads(r.stdout)["benchmarks"]:
         if b.get("run_type") == "aggregate":
             continue
         scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]
-        key = "%s %s" % (model, HINGE_STEPS[b["name"].split("/")[0]])
+        key = "%s %s" % (model, kinds[b["name"].split("/")[0]])
         runs.setdefault(key, []).append([b["real_time"] * scale, b["cpu_time"] * scale])
     return runs
 
@@ -179,7 +186,8 @@ def run_gantry_unetgan(build, n, steps, case):
 
 
 def run_torch_official(script, python, git_dir, n, steps, case):
-    """A step script over an official repository's modules (unetgan_steps.py, icgan_steps.py)."""
+    """A step script over an official repository's modules (unetgan_steps.py, icgan_steps.py,
+    csgan_steps.py)."""
     r = subprocess.run([python, os.path.join(HERE, script), git_dir, "--case", case, "--threads", str(n),
                         "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
                        check=True)
@@ -191,6 +199,14 @@ ICGAN_CASES = ("icgan32", "icgan64")
 
 def run_gantry_icgan(build, n, steps, case):
     return run_gantry_hinge(build, n, steps, case, program="bench_icgan_steps")
+
+
+CSGAN_CASES = ("csgan256", "csgan32")
+
+
+def run_gantry_csgan(build, n, steps, case):
+    return run_gantry_hinge(build, n, steps, case, program="bench_csgan_steps", kinds={"BM_Step": "step"},
+                            prefix="BM_Step")
 
 
 def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_torch_hinge):
@@ -262,16 +278,18 @@ def cpu_name():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge", "unetgan", "icgan"), default="kernels")
+    ap.add_argument("--suite", choices=("kernels", "wgan-gp", "hinge", "unetgan", "icgan", "csgan"),
+                    default="kernels")
     ap.add_argument("--build", default="build",
                     help="CMake build directory holding bench/bench_gemm and bench/bench_conv (kernels) or "
                          "bench/bench_wgan_gp_step (wgan-gp) or bench/bench_hinge_steps (hinge) or "
-                         "bench/bench_unetgan_steps (unetgan)")
+                         "bench/bench_unetgan_steps (unetgan) or bench/bench_icgan_steps (icgan) or "
+                         "bench/bench_csgan_steps (csgan)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.5, help="kernels: seconds per measurement")
     ap.add_argument("--steps", type=int, default=3,
-                    help="wgan-gp, hinge, unetgan: timed steps of each kind per round")
+                    help="wgan-gp, hinge, unetgan, icgan, csgan: timed steps of each kind per round")
     ap.add_argument("--models", nargs="+", choices=HINGE_MODELS, default=list(HINGE_MODELS), help="hinge: which models")
     ap.add_argument("--cases", nargs="+", choices=UNETGAN_CASES, default=list(UNETGAN_CASES),
                     help="unetgan: which cases")
@@ -279,6 +297,11 @@ def main():
                     help="icgan: which cases")
     ap.add_argument("--icgan-git", metavar="GIT_DIR",
                     help="icgan: the git directory of a clone of github.com/facebookresearch/ic_gan")
+    ap.add_argument("--csgan-cases", nargs="+", choices=CSGAN_CASES, default=list(CSGAN_CASES),
+                    help="csgan: which cases")
+    ap.add_argument("--csgan-git", metavar="GIT_DIR",
+                    help="csgan: the git directory of a pytorch-CycleGAN-and-pix2pix mirror "
+                         "(tests/fixtures/make_csgan_fixtures.py)")
     ap.add_argument("--unetgan-git", metavar="GIT_DIR",
                     help="unetgan: the git directory of a clone of github.com/boschresearch/unetgan")
     ap.add_argument("--python", default=sys.executable, help="Python with torch")
@@ -287,6 +310,8 @@ def main():
         ap.error("--suite unetgan needs --unetgan-git GIT_DIR")
     if args.suite == "icgan" and not args.icgan_git:
         ap.error("--suite icgan needs --icgan-git GIT_DIR")
+    if args.suite == "csgan" and not args.csgan_git:
+        ap.error("--suite csgan needs --csgan-git GIT_DIR")
 
     cfg = subprocess.run([args.python, "-c", "import torch; print(torch.__version__); print(torch.__config__.show())"],
                          capture_output=True, text=True, check=True).stdout
@@ -302,6 +327,10 @@ def main():
     if args.suite == "icgan":
         hinge_main(args, args.icgan_cases, run_gantry_icgan,
                    lambda python, n, steps, case: run_torch_official("icgan_steps.py", python, args.icgan_git, n, steps, case))
+        return
+    if args.suite == "csgan":
+        hinge_main(args, args.csgan_cases, run_gantry_csgan,
+                   lambda python, n, steps, case: run_torch_official("csgan_steps.py", python, args.csgan_git, n, steps, case))
         return
     if args.suite == "unetgan":
         hinge_main(args, args.cases, run_gantry_unetgan,

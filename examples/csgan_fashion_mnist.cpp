@@ -6,10 +6,11 @@
 // G_B(G_A(a)), b, G_B(b), G_A(G_B(b))), losses.png and a checkpoint to --out.
 //
 //   csgan_fashion_mnist [--steps N] [--out DIR] [--threads T] [--resume] [--cyclegan]
-//                       [--ngf 8|16|32] [--batch B] [--mu M]
+//                       [--ngf 8|16|32] [--batch B] [--mu M] [--identity W]
 //
 // --cyclegan trains the same nets with mu = 0 (CycleGAN); --mu sets CSGAN's weight of the
-// cyclic-synthesized terms (the paper's 30). Sized for CPU minutes: 6 residual
+// cyclic-synthesized terms (the paper's 30); --identity W adds the identity terms with weight W
+// (CycleGAN's option; 0 in the CSGAN authors' settings). Sized for CPU minutes: 6 residual
 // blocks, a 2-layer PatchGAN (its 6x6 patch map sees 34x34 pixels: most of a 32x32 image),
 // batch 4 (the paper's is 1), the paper's lr 2e-4 held constant.
 #include <cstdlib>
@@ -30,6 +31,7 @@ using namespace gantry;
 struct Options {
   int64_t steps = 2000, batch = 4;
   double mu = -1;  // < 0: the paper's (30; CycleGAN 0)
+  double identity = 0;  // the identity loss's weight (the authors' 0; CycleGAN's default 0.5)
   int ngf = 16;
   std::string out;
   bool resume = false, cyclegan = false;
@@ -46,6 +48,7 @@ int run(const Options& opt) {
   models::CycleHyper h = Model::paper_hyper();
   h.batch_size = opt.batch;
   if (opt.mu >= 0) h.mu_a = h.mu_b = opt.mu;
+  h.lambda_identity = opt.identity;
   Model model(h, train::derive_seed(0, train::init_stream));
   data::PairLoaderOptions lo;
   lo.batch_size = opt.batch;
@@ -106,6 +109,8 @@ int main(int argc, char** argv) {
       o.steps = std::atoll(argv[++i]);
     } else if (value && a == "--batch") {
       o.batch = std::atoll(argv[++i]);
+    } else if (value && a == "--identity") {
+      o.identity = std::atof(argv[++i]);
     } else if (value && a == "--mu") {
       o.mu = std::atof(argv[++i]);
     } else if (value && a == "--ngf") {
@@ -116,7 +121,7 @@ int main(int argc, char** argv) {
       gantry::set_num_threads(std::atoi(argv[++i]));
     } else {
       std::cerr << "usage: csgan_fashion_mnist [--steps N] [--out DIR] [--threads T] [--resume] [--cyclegan] "
-                   "[--ngf 8|16|32] [--batch B] [--mu M]\n";
+                   "[--ngf 8|16|32] [--batch B] [--mu M] [--identity W]\n";
       return 2;
     }
   }

@@ -6,7 +6,8 @@
 //   sample(z, labels); checkpoint_parts(f)
 // or a translator (models/translation.hpp: CycleGAN, CSGAN) with `joint_step`:
 //   static name; hyper(); set_step(step); step(span<const data::Batch>, Rng&) -> StepLosses;
-//   preview() (the picture's images, preview_columns per row); checkpoint_parts(f)
+//   preview() (the pictures: translations of the images given to set_preview, else of the
+//   run's first batch; preview_columns per row); checkpoint_parts(f)
 // and the data is a data::Loader, data::PairLoader or data::ToyStream (next / state / restore).
 //
 // Each iteration runs model.d_steps(step) critic steps (each on `accumulate` micro-batches)
@@ -153,6 +154,8 @@ class Trainer {
       Metrics losses;
       if constexpr (joint) {
         for (auto& b : micro) b = data_.next();
+        // Without preview images of its own, the pictures show this run's first batch.
+        if (!model_.has_preview()) model_.set_preview(micro.front());
         losses = model_.step(micro, rng);
       } else {
         const int64_t nd = model_.d_steps(step);
@@ -273,6 +276,8 @@ class Trainer {
 
   void write_samples(int64_t step) {
     namespace fs = std::filesystem;
+    if constexpr (joint)
+      if (!model_.has_preview()) return;  // (a resumed run that had no step left to take)
     const Tensor<float, cpu> s = fixed_samples();
     fs::create_directories(path("samples"));
     std::ostringstream name;
