@@ -479,6 +479,22 @@ TEST_CASE("edge_map: a filled square's edges are its outline") {
                        doctest::Contains("expected grey images [N, 1, H, W], found [1, 3, 4, 4]"), ShapeError);
 }
 
+TEST_CASE("thicken_edges: a 3 x 3 maximum inside the image") {
+  Tensor<float, cpu> e = Tensor<float, cpu>::zeros(Shape{1, 1, 5, 6});
+  e.data()[0 * 6 + 0] = 1;  // a corner
+  e.data()[2 * 6 + 3] = 1;  // an inner pixel
+  const Tensor<float, cpu> t = data::thicken_edges(e);
+  const std::vector<float> want{1, 1, 0, 0, 0, 0,  //
+                                1, 1, 1, 1, 1, 0,  //
+                                0, 0, 1, 1, 1, 0,  //
+                                0, 0, 1, 1, 1, 0,  //
+                                0, 0, 0, 0, 0, 0};
+  CHECK(t.to_vector() == want);
+  CHECK(data::thicken_edges(e, 0).to_vector() == e.to_vector());
+  CHECK_THROWS_WITH_AS(data::thicken_edges(Tensor<float, cpu>::zeros(Shape{1, 2, 4, 4})),
+                       doctest::Contains("expected edge maps [N, 1, H, W]"), ShapeError);
+}
+
 TEST_CASE("fashion_mnist_edges: shapes, values, padding, determinism") {
   if (!fs::exists(std::string(data::fashion_mnist_default_dir) + "/t10k-images-idx3-ubyte.gz")) {
     MESSAGE("Fashion-MNIST not installed; skipped");
@@ -507,9 +523,11 @@ TEST_CASE("fashion_mnist_edges: shapes, values, padding, determinism") {
   CHECK(padded);
   CHECK(values);
   const double fraction = edges / (10000.0 * 32 * 32);
-  CHECK(fraction > 0.08);  // about 11% with the threshold 0.25
-  CHECK(fraction < 0.14);
-  CHECK(data::edge_map(p.b).to_vector() == p.a.to_vector());
+  CHECK(fraction > 0.22);  // about 30% with the threshold 0.25 and 3-pixel lines
+  CHECK(fraction < 0.38);
+  CHECK(data::thicken_edges(data::edge_map(p.b)).to_vector() == p.a.to_vector());
+  const ImagePairs thin = data::fashion_mnist_edges("test", data::fashion_mnist_default_dir, 32, 0);
+  CHECK(data::edge_map(p.b).to_vector() == thin.a.to_vector());
   const ImagePairs again = data::fashion_mnist_edges("test", data::fashion_mnist_default_dir, 28);
   REQUIRE(again.a.shape() == Shape{10000, 1, 28, 28});
   CHECK_THROWS_WITH_AS(data::fashion_mnist_edges("test", data::fashion_mnist_default_dir, 20),
