@@ -239,6 +239,21 @@ inline const toy::Modes* toy_modes(const std::string& data) {
   return nullptr;  // the swiss roll has no modes
 }
 
+// The trainer's options from train's --out, --resume, --accumulate and --*-every.
+inline train::TrainerOptions trainer_options(const Args& a, int64_t steps, std::uint64_t seed) {
+  train::TrainerOptions o;
+  o.steps = steps;
+  o.out_dir = a.required("out");
+  o.seed = seed;
+  o.resume = a.resume;
+  o.accumulate = static_cast<int>(a.integer("accumulate", 1));
+  o.log_every = a.integer("log-every", 10);
+  o.sample_every = a.integer("sample-every", 0);
+  o.checkpoint_every = a.integer("checkpoint-every", 0);
+  o.eval_every = a.integer("eval-every", 0);
+  return o;
+}
+
 template <class Model>
 int train_command(const Args& a, const RunConfig& c) {
   const int64_t steps = a.integer("steps", 0);
@@ -276,16 +291,7 @@ int train_command(const Args& a, const RunConfig& c) {
   }
   Model model(h, train::derive_seed(seed, train::init_stream));
 
-  train::TrainerOptions o;
-  o.steps = steps;
-  o.out_dir = a.required("out");
-  o.seed = seed;
-  o.resume = a.resume;
-  o.accumulate = static_cast<int>(a.integer("accumulate", 1));
-  o.log_every = a.integer("log-every", 10);
-  o.sample_every = a.integer("sample-every", 0);
-  o.checkpoint_every = a.integer("checkpoint-every", 0);
-  o.eval_every = a.integer("eval-every", 0);
+  const train::TrainerOptions o = trainer_options(a, steps, seed);
   const int64_t eval_samples = a.integer("eval-samples", 2000);
   const Rng data_rng(train::derive_seed(seed, train::data_stream));
 

@@ -125,16 +125,7 @@ int translation_train(const Args& a, const RunConfig& c) {
   }
   model.set_preview(preview);
 
-  train::TrainerOptions o;
-  o.steps = steps;
-  o.out_dir = a.required("out");
-  o.seed = seed;
-  o.resume = a.resume;
-  o.accumulate = static_cast<int>(a.integer("accumulate", 1));
-  o.log_every = a.integer("log-every", 10);
-  o.sample_every = a.integer("sample-every", 0);
-  o.checkpoint_every = a.integer("checkpoint-every", 0);
-  o.eval_every = a.integer("eval-every", 0);
+  const train::TrainerOptions o = trainer_options(a, steps, seed);
   json::Value run = c.to_json();
   if (!test_spec.empty()) run["test"] = test_spec;
   train::Trainer trainer(model, loader, o, run);

@@ -54,6 +54,23 @@ struct LoaderState {
   friend bool operator==(const LoaderState&, const LoaderState&) = default;
 };
 
+// The sample order of epoch `epoch` over n samples: 0 .. n-1, or with `shuffle` their
+// Fisher-Yates shuffle driven by Philox under a key derived from `seed`, counters
+// (epoch << 32) + i, so that an epoch's order is a pure function of (seed, epoch).
+inline void epoch_permutation(std::vector<int64_t>& perm, int64_t n, bool shuffle, std::uint64_t seed, int64_t epoch) {
+  perm.resize(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  if (!shuffle) return;
+  const std::uint64_t key = seed ^ 0x5DEECE66DA3B9F17ull;  // distinct from the augmentation stream
+  const std::uint64_t base = static_cast<std::uint64_t>(epoch) << 32;
+  for (int64_t i = n - 1; i > 0; --i) {
+    std::uint32_t w[4];
+    Philox::generate(key, base + static_cast<std::uint64_t>(i), w);
+    const std::uint64_t r = (std::uint64_t{w[0]} << 32) | w[1];
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(r % static_cast<std::uint64_t>(i + 1))]);
+  }
+}
+
 struct Batch {
   Tensor<float, cpu> images;  // [B, C, H', W'] (or [B, 2] points for the toy streams)
   std::vector<int64_t> labels;  // empty for unlabelled data
@@ -129,20 +146,7 @@ class Loader {
   }
 
  private:
-  void make_permutation() {
-    const int64_t n = size();
-    perm_.resize(static_cast<size_t>(n));
-    std::iota(perm_.begin(), perm_.end(), int64_t{0});
-    if (!opt_.shuffle) return;
-    const std::uint64_t key = rng_.seed() ^ 0x5DEECE66DA3B9F17ull;  // distinct from the augmentation stream
-    const std::uint64_t base = static_cast<std::uint64_t>(epoch_) << 32;
-    for (int64_t i = n - 1; i > 0; --i) {
-      std::uint32_t w[4];
-      Philox::generate(key, base + static_cast<std::uint64_t>(i), w);
-      const std::uint64_t r = (std::uint64_t{w[0]} << 32) | w[1];
-      std::swap(perm_[static_cast<size_t>(i)], perm_[static_cast<size_t>(r % static_cast<std::uint64_t>(i + 1))]);
-    }
-  }
+  void make_permutation() { epoch_permutation(perm_, size(), opt_.shuffle, rng_.seed(), epoch_); }
 
   Batch gather(int64_t start, int64_t count) {
     const Shape& s = data_.images.shape();

@@ -121,20 +121,7 @@ class PairLoader {
 
  private:
   // data::Loader's permutation: the same key and counters.
-  void make_permutation() {
-    const int64_t n = size();
-    perm_.resize(static_cast<size_t>(n));
-    std::iota(perm_.begin(), perm_.end(), int64_t{0});
-    if (!opt_.shuffle) return;
-    const std::uint64_t key = rng_.seed() ^ 0x5DEECE66DA3B9F17ull;  // distinct from the augmentation stream
-    const std::uint64_t base = static_cast<std::uint64_t>(epoch_) << 32;
-    for (int64_t i = n - 1; i > 0; --i) {
-      std::uint32_t w[4];
-      Philox::generate(key, base + static_cast<std::uint64_t>(i), w);
-      const std::uint64_t r = (std::uint64_t{w[0]} << 32) | w[1];
-      std::swap(perm_[static_cast<size_t>(i)], perm_[static_cast<size_t>(r % static_cast<std::uint64_t>(i + 1))]);
-    }
-  }
+  void make_permutation() { epoch_permutation(perm_, size(), opt_.shuffle, rng_.seed(), epoch_); }
 
   // floor((1 - u) n) for the uniform (0, 1] draw u at counter c: uniform over [0, n).
   static int64_t draw_index(std::uint64_t seed, std::uint64_t c, int64_t n) {

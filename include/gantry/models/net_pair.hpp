@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -27,6 +28,25 @@
 #include "step_losses.hpp"
 
 namespace gantry::models {
+
+// While some nets are updated, others' weights need no gradient: marking them saves their
+// backward (D during a G step; G during a D step that back-propagates through G). Restored
+// when the scope ends.
+template <class T, class D, class... M>
+struct FrozenWeights {
+  std::tuple<M&...> nets;
+  explicit FrozenWeights(M&... m) : nets(m...) { set(false); }
+  ~FrozenWeights() { set(true); }
+  FrozenWeights(const FrozenWeights&) = delete;
+  FrozenWeights& operator=(const FrozenWeights&) = delete;
+  void set(bool on) {
+    std::apply(
+        [on](auto&... m) {
+          (for_each_parameter<T, D>(m, [on](const std::string&, Var<T, D>& p) { p.requires_grad_(on); }), ...);
+        },
+        nets);
+  }
+};
 
 template <class Nets, template <class, class> class Opt, class T = float>
 class NetPair {
@@ -121,21 +141,8 @@ class NetPair {
     return Var<T, cpu>(G.forward(z, c.labels, c.feature_var(), true).value());
   }
 
-  // While one net is updated, the other's weights need no gradient: marking them saves
-  // their backward (D during a G step; G during a D step that back-propagates through G).
-  template <class M>
-  struct Frozen {
-    M& m;
-    explicit Frozen(M& module) : m(module) { set(false); }
-    ~Frozen() { set(true); }
-    Frozen(const Frozen&) = delete;
-    Frozen& operator=(const Frozen&) = delete;
-    void set(bool on) {
-      for_each_parameter<T, cpu>(m, [on](const std::string&, Var<T, cpu>& p) { p.requires_grad_(on); });
-    }
-  };
-  using FreezeD = Frozen<DModule>;
-  using FreezeG = Frozen<GModule>;
+  using FreezeD = FrozenWeights<T, cpu, DModule>;
+  using FreezeG = FrozenWeights<T, cpu, GModule>;
 
   // The latents G sees for a batch drawn from the prior, by default as drawn. A latent policy
   // (LOGAN's optimisation) passes a callable (z, condition, rng) -> OptimisedLatent instead.

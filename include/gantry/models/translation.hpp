@@ -47,6 +47,7 @@
 #include "../optim/params.hpp"
 #include "hyper.hpp"
 #include "image_pool.hpp"
+#include "net_pair.hpp"
 #include "step_losses.hpp"
 
 namespace gantry::models {
@@ -162,7 +163,7 @@ class Translation {
 
     opt_G.zero_grad();
     {
-      FrozenD frozen(*this);
+      FrozenWeights<T, Device, DAModule, DBModule> frozen(D_A, D_B);  // both Ds during the G step
       for (const data::Batch& batch : batches) {
         const auto [a, b] = real_pair(batch);
         Translations<T, Device> t{.a = a, .b = b};
@@ -315,20 +316,6 @@ class Translation {
                       ImageB::width, "], found ", batch.targets.shape());
     return {V(cast<T>(batch.images)), V(cast<T>(batch.targets))};
   }
-
-  // Both discriminators' weights need no gradient during the G step.
-  struct FrozenD {
-    Translation& m;
-    explicit FrozenD(Translation& t) : m(t) { set(false); }
-    ~FrozenD() { set(true); }
-    FrozenD(const FrozenD&) = delete;
-    FrozenD& operator=(const FrozenD&) = delete;
-    void set(bool on) {
-      const auto flag = [on](const std::string&, V& p) { p.requires_grad_(on); };
-      for_each_parameter<T, Device>(m.D_A, flag);
-      for_each_parameter<T, Device>(m.D_B, flag);
-    }
-  };
 
   data::Batch preview_;
   int64_t step_ = 0;
