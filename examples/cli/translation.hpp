@@ -194,11 +194,16 @@ int translate_folder(const Args& a, int channels, int64_t side, Translate&& tran
   const std::string in = a.required("in"), out = a.required("out");
   const std::vector<std::string> files = data::detail::image_files(data::detail::image_folder_root(in), false);
   check(!files.empty(), "translate: ", in, " holds no PNG or JPEG images");
-  fs::create_directories(out);
+  std::map<std::string, std::string> stems;  // two inputs with one stem would write one output
   for (const std::string& file : files) {
-    const fs::path target = fs::path(out) / (fs::path(file).stem().string() + ".png");
+    const std::string stem = fs::path(file).stem().string();
+    const auto [it, fresh] = stems.emplace(stem, file);
+    check(fresh, "translate: ", it->second, " and ", file, " would both be written as ", stem,
+          ".png; rename one of them");
+    const fs::path target = fs::path(out) / (stem + ".png");
     check(!fs::exists(target), "translate: ", target.string(), " exists; choose an empty --out (nothing is overwritten)");
   }
+  fs::create_directories(out);
   int64_t done = 0;
   for (const std::string& file : files) {
     Tensor<float, cpu> x(Shape{1, channels, side, side});
