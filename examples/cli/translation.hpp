@@ -244,6 +244,11 @@ int run_translator(Command cmd, const Args& a, const RunConfig& c, const io::Ten
   return 2;
 }
 
+// A translator between two domains of one image shape: ngf = ndf = Width, Blocks residual
+// blocks, a DLayers-layer PatchGAN.
+template <class Paper, class Img, int Width, int Blocks, int DLayers>
+using translator_at = models::Translation<models::cycle_nets<Img, Img, Width, Width, Blocks, DLayers>, Paper>;
+
 // The offered translators of paper `Paper` (models::CsganPaper, models::CycleganPaper).
 template <class Paper>
 std::optional<int> run_translation_family(const char* name, Command cmd, const Args& a, const RunConfig& c,
@@ -251,15 +256,13 @@ std::optional<int> run_translation_family(const char* name, Command cmd, const A
   if (c.model != name) return std::nullopt;
   const PairSpec spec = PairSpec::parse(c.data, "--data");
   using Edges = Image<1, 32, 32>;
-  using Rgb256 = Image<3, 256, 256>;
-  using Rgb128 = Image<3, 128, 128>;
   if (spec.builtin() && c.net == "resnet_6blocks") {
-    if (c.dim == 16) return run_translator<models::Translation<models::cycle_nets<Edges, Edges, 16, 16, 6, 2>, Paper>>(cmd, a, c, f);
-    if (c.dim == 32) return run_translator<models::Translation<models::cycle_nets<Edges, Edges, 32, 32, 6, 2>, Paper>>(cmd, a, c, f);
+    if (c.dim == 16) return run_translator<translator_at<Paper, Edges, 16, 6, 2>>(cmd, a, c, f);
+    if (c.dim == 32) return run_translator<translator_at<Paper, Edges, 32, 6, 2>>(cmd, a, c, f);
   }
   if (!spec.builtin() && c.dim == 64) {
-    if (c.net == "resnet_9blocks") return run_translator<models::Translation<models::cycle_nets<Rgb256, Rgb256, 64, 64, 9, 3>, Paper>>(cmd, a, c, f);
-    if (c.net == "resnet_6blocks") return run_translator<models::Translation<models::cycle_nets<Rgb128, Rgb128, 64, 64, 6, 3>, Paper>>(cmd, a, c, f);
+    if (c.net == "resnet_9blocks") return run_translator<translator_at<Paper, Image<3, 256, 256>, 64, 9, 3>>(cmd, a, c, f);
+    if (c.net == "resnet_6blocks") return run_translator<translator_at<Paper, Image<3, 128, 128>, 64, 6, 3>>(cmd, a, c, f);
   }
   fail<UsageError>("no ", c.model, " model with --data ", c.data, " --dim ", c.dim, " (", c.net,
                    "); offered: --data fashion-edges --dim 16|32; folders --dim 64 at --size 256 (9 blocks) or 128 "

@@ -3,8 +3,8 @@
 // translation step (models/translation.hpp) adds to its generators' loss. Each term reads the
 // step's images (G_A: A -> B, G_B: B -> A, as pytorch-CycleGAN-and-pix2pix names them):
 //   fake_b = G_A(a), fake_a = G_B(b), rec_a = G_B(fake_b), rec_b = G_A(fake_a),
-//   idt_a = G_A(b), idt_b = G_B(a)        (the identity images only when a term asks for them)
-// (when its needs_identity()) and returns its A-side and B-side values, logged under its two log names. All are L1
+//   idt_a = G_A(b), idt_b = G_B(a)   (only when a term's needs_identity() asks for them)
+// and returns its A-side and B-side values, logged under its two log names. All are L1
 // distances averaged over every element (torch.nn.L1Loss), times the term's weight.
 //
 //   CycleConsistency   λ_A |rec_a - a| + λ_B |rec_b - b|                  (CycleGAN, λ 10)
