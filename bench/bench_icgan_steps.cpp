@@ -44,7 +44,7 @@ struct Fixture {
     set->feature_augmentation = true;
     set->neighbours = data::nearest_neighbours(set->features, 50);
     model.nets.set_instances(set);
-    data::Batch b{rand<float, cpu>(Shape{batch, 3, size, size}, rng, -1.0f, 1.0f), {}};
+    data::Batch b{rand<float, cpu>(Shape{batch, 3, size, size}, rng, -1.0f, 1.0f), {}, {}, {}};
     b.features = set->features.narrow0(0, batch).clone();
     real.push_back(b);
     model.d_step(real, rng);

@@ -121,7 +121,7 @@ TEST_CASE("biggan: one D step and one G step are finite") {
   h.batch_size = 4;
   models::biggan<Cifar> m(h, 3);
   Rng rng(4);
-  data::Batch b{rand<float>({4, 3, 32, 32}, rng, -1.f, 1.f), {0, 1, 2, 3}};
+  data::Batch b{rand<float>({4, 3, 32, 32}, rng, -1.f, 1.f), {0, 1, 2, 3}, {}, {}};
   const auto dl = m.d_step(std::span<const data::Batch>(&b, 1), rng);
   const auto gl = m.g_step(1, rng);
   CHECK(models::all_finite(dl));

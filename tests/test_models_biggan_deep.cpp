@@ -116,7 +116,7 @@ TEST_CASE("biggan_deep: one D step and one G step are finite") {
   models::biggan_deep<Small> gan(h, 3);
   CHECK(std::string(gan.name) == "biggan-deep");
   Rng rng(7);
-  data::Batch real{rand<float>({4, 3, 32, 32}, rng, -1.f, 1.f), {1, 2, 3, 4}};
+  data::Batch real{rand<float>({4, 3, 32, 32}, rng, -1.f, 1.f), {1, 2, 3, 4}, {}, {}};
   const auto dl = gan.d_step(std::span<const data::Batch>(&real, 1), rng);
   const auto gl = gan.g_step(1, rng);
   for (const auto& [k, v] : dl) CHECK_MESSAGE(std::isfinite(v), k);

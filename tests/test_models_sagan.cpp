@@ -245,7 +245,7 @@ TEST_CASE("sagan: HingeGan steps run, losses are finite, samples are [N, C, 32, 
   h.batch_size = 4;
   Small m(h, 7);
   Rng rng(11);
-  data::Batch b{rand<float>(Shape{4, 1, 32, 32}, rng, -1.0f, 1.0f), {0, 3, 9, 5}};
+  data::Batch b{rand<float>(Shape{4, 1, 32, 32}, rng, -1.0f, 1.0f), {0, 3, 9, 5}, {}, {}};
   const std::vector<data::Batch> real{b};
   for (int step = 0; step < 2; ++step) {
     const auto d = m.d_step(real, rng);
