@@ -145,6 +145,18 @@ TEST_CASE("CycleGAN (mu = 0): two iterations match, and differ from CSGAN's") {
   const io::TensorFile cs = io::read_safetensors(fixture("csgan_csgan.safetensors"));
   const io::TensorFile cy = io::read_safetensors(fixture("csgan_cyclegan.safetensors"));
   CHECK(std::abs(cs.get<float>("it1.loss.G_A").to_vector()[0] - cy.get<float>("it1.loss.G_A").to_vector()[0]) > 1e-3);
+  // And in gantry: CSGAN's step on CycleGAN's starting state and batch adds the CS terms, so
+  // its G loss misses CycleGAN's by their size (the official CSA + CSB).
+  SmallCsgan m(small_hyper<SmallCsgan>(), 1);
+  load_state(m, cy);
+  std::vector<data::Batch> batch(1);
+  batch[0].images = cy.get<float>("a");
+  batch[0].targets = cy.get<float>("b");
+  Rng rng(3);
+  m.set_step(0);
+  const double g = value_of(m.step(batch, rng), "g_loss");
+  const double cs_terms = cs.get<float>("it0.loss.CSA").to_vector()[0] + cs.get<float>("it0.loss.CSB").to_vector()[0];
+  CHECK(g == doctest::Approx(cy.get<float>("it0.loss.G").to_vector()[0] + cs_terms).epsilon(1e-5));
 }
 
 TEST_CASE("Official ResnetGenerator state dicts load and reproduce their outputs") {
