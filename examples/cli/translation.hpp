@@ -69,8 +69,7 @@ constexpr int64_t translation_side() {
 
 // The first n pairs of an aligned test set for pictures and metrics; for an unpaired one, the
 // first n images of each domain (metrics then need --test with pairs).
-template <class Model>
-train::TranslationPairs preview_pairs(const data::ImagePairs& p, int64_t n) {
+inline train::TranslationPairs preview_pairs(const data::ImagePairs& p, int64_t n) {
   if (p.aligned) return train::translation_pairs(p, n);
   data::ImagePairs paired = p;
   const int64_t k = std::min({n, p.size_a(), p.size_b()});
@@ -94,9 +93,7 @@ int translation_train(const Args& a, const RunConfig& c) {
   data::ImagePairs train_set = spec.load("train", channels, spec.builtin() ? 0 : load);
 
   models::CycleHyper h = Model::paper_hyper();
-  if (spec.builtin()) h.batch_size = 4;
-  // The schedule in epochs of this data set (the official constant-then-decay 'lambda' policy).
-  h.epoch_steps = 0;
+  if (spec.builtin()) h.batch_size = 4;  // (the learning rate stays constant unless --set epoch_steps=N)
   for (const auto& s : a.sets) models::hyper_set(h, s);
   if (a.resume) {
     const auto f = io::read_safetensors(std::filesystem::path(a.required("out")) / "checkpoint.safetensors");
@@ -163,7 +160,7 @@ int translation_sample(const Args& a, const io::TensorFile& f) {
   if (n < 1) fail<UsageError>("--n must be >= 1");
   const data::ImagePairs t =
       PairSpec::parse(test_spec_of(a, f), "--test").load("test", Model::ImageA::channels, translation_side<Model>());
-  const train::TranslationPairs p = preview_pairs<Model>(t, n);
+  const train::TranslationPairs p = preview_pairs(t, n);
   data::Batch b;
   b.images = p.a;
   b.targets = p.b;
