@@ -238,3 +238,28 @@ TEST_CASE("nice_ticks picks 1-2-5 steps") {
   CHECK(io::detail::tick_label(2000) == "2e+03");
   CHECK(io::detail::tick_label(io::detail::nice_ticks(-1, 1, 4)[2]) == "0");
 }
+
+TEST_CASE("plot_losses: by default the step losses, not the seconds, rates or evaluations; one record is a dot") {
+  std::vector<io::json::Value> recs;
+  recs.push_back(io::json::Object{{"step", 10}, {"seconds", 1.5}, {"d_loss", 0.5}, {"g_loss", 0.25}, {"lr_g", 1e-4}});
+  recs.push_back(io::json::Object{{"step", 10}, {"fd", 300.0}});
+  CHECK(io::default_plot_keys(recs, "step") == std::vector<std::string>{"d_loss", "g_loss"});
+  // Without step records (an evaluation sweep): every numeric field but the x key.
+  CHECK(io::default_plot_keys({recs[1]}, "step") == std::vector<std::string>{"fd"});
+  const std::string log_path = temp_path("one.jsonl"), png = temp_path("one.png");
+  {
+    io::JsonlOptions o;
+    o.truncate = true;
+    io::JsonlLog log(log_path, o);
+    log.write({{"step", 1}, {"seconds", 0.1}, {"d_loss", 0.5}});
+  }
+  io::plot_losses(log_path, png);
+  const io::Image8 img = io::read_png(png);
+  int64_t dots = 0;
+  for (int64_t y = 0; y < img.height; ++y)
+    for (int64_t x = 0; x < img.width; ++x)
+      dots += io::Rgb{img.at(y, x)[0], img.at(y, x)[1], img.at(y, x)[2]} == io::palette[0];
+  CHECK(dots > 4);  // the point (and the legend's swatch)
+  fs::remove(log_path);
+  fs::remove(png);
+}

@@ -128,6 +128,17 @@ TEST_CASE("trainer: a NaN loss stops the run and keeps the last good checkpoint"
   train::save_checkpoint(d.str() + "/checkpoint.safetensors", model, st);
   const auto poisoned = io::read_safetensors(d.str() + "/checkpoint.safetensors").tensors.at("D.blocks.0.weight").bytes;
   CHECK_THROWS_WITH_AS(trainer.run(), doctest::Contains("diverged at generator step 5"), train::TrainingDiverged);
+  // The message names the last good checkpoint and the rates to look at.
+  Toy again(small_hyper(), 1);
+  train::Trainer t2(again, stream, o, io::json::Object{{"data", "8gaussians"}});
+  std::string said;
+  try {
+    t2.run();
+  } catch (const train::TrainingDiverged& e) {
+    said = e.what();
+  }
+  CHECK(said.find("the last good checkpoint (step 4)") != std::string::npos);
+  CHECK(said.find("lower the learning rates (lr = ") != std::string::npos);
   // The checkpoint on disk is the one from before the divergence.
   CHECK(io::read_safetensors(d.str() + "/checkpoint.safetensors").tensors.at("D.blocks.0.weight").bytes == poisoned);
 }
@@ -172,4 +183,17 @@ TEST_CASE("hyper-parameters: JSON round trip, overrides and strict reading") {
   auto bad = j;
   bad["extra"] = 1;
   CHECK_THROWS_WITH(models::hyper_from_json<models::WganGpHyper>(bad), doctest::Contains("unknown hyper-parameter"));
+}
+
+TEST_CASE("trainer: a checkpoint every twentieth of the run by default; a locked directory is refused") {
+  CHECK(train::auto_checkpoint_every(100) == 5);
+  CHECK(train::auto_checkpoint_every(10) == 1);
+  CHECK(train::auto_checkpoint_every(1000000) == 500);
+  TempDir d("lock");
+  Toy model(small_hyper(), 1);
+  data::ToyStream stream(data::ToyDistribution::eight_gaussians, 32, Rng(1));
+  train::Trainer first(model, stream, options(d.str(), 4), io::json::Object{{"data", "8gaussians"}});
+  // A second trainer on the same directory while the first holds it (as another process would).
+  CHECK_THROWS_WITH_AS(train::Trainer(model, stream, options(d.str(), 4), io::json::Object{{"data", "8gaussians"}}),
+                       doctest::Contains("is in use by a training that is still running"), train::RunDirectoryInUse);
 }

@@ -4,6 +4,9 @@
 // commands as templates over the model type. Each family of models is instantiated in a
 // .cpp of its own (models_*.cpp), so the families compile in parallel; main.cpp dispatches.
 #include <charconv>
+#include <csignal>
+#include <limits>
+#include <sstream>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -18,8 +21,10 @@
 #include "gantry/data/fashion_mnist.hpp"
 #include "gantry/data/image_folder.hpp"
 #include "gantry/data/loader.hpp"
+#include "gantry/data/point_set.hpp"
 #include "gantry/data/toy_stream.hpp"
 #include "gantry/io/grid.hpp"
+#include "gantry/io/output_path.hpp"
 #include "gantry/io/plot.hpp"
 #include "gantry/train/fashion_classifier.hpp"
 #include "gantry/models/standing_stats.hpp"
@@ -38,7 +43,13 @@ namespace json = gantry::io::json;
 inline const char* usage = R"(usage:
   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
                         unetgan-baseline|icgan|cc-icgan|dcgan|lsgan
-                --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
+                --data fashion-mnist|8gaussians|25gaussians|swissroll|folder:DIR|points:FILE.csv
+                --steps N --out DIR [options]
+                                         folder:DIR: PNG/JPEG images (grey, resized and
+                                         centre-cropped to the net's side; class-conditional
+                                         models take DIR's 10 sub-directories as classes);
+                                         points:FILE.csv: 2-D points, two numbers (x, y) a
+                                         line, for the toy nets
   gantry train  --model csgan|cyclegan                 (two-domain translators)
                 --data fashion-edges|paired:DIR_A,DIR_B|side-by-side:DIR|unpaired:DIR_A,DIR_B
                 --steps N --out DIR [--test paired:...|side-by-side:...] [--size 256|128]
@@ -71,11 +82,23 @@ inline const char* usage = R"(usage:
                                dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
       --seed S                 default 0
       --threads T              default: all cores
+      --preset gantry|paper    the starting hyper-parameters: gantry's (default: the settings
+                               of the results in docs/; the learning rate decays to 0 over
+                               --steps, and on 2-D data it is 1e-3) or the paper's
       --set name=value         override a hyper-parameter (repeatable), e.g. --set lr=1e-4
-      --resume                 continue the run in --out from its checkpoint
+      --resume                 continue the run in --out from its checkpoint (a run that
+                               stopped before its first checkpoint starts again)
+      --restart                discard the run in --out (checkpoint, log, pictures), start anew
+      --data-dir DIR           where the built-in data sets are (DIR/fashion-mnist or DIR
+                               with the IDX files); default $GANTRY_DATA_DIR, else Debian's
+                               /usr/share/datasets/fashion-mnist
       --accumulate K           micro-batches per step (gradient accumulation), default 1
-      --log-every N --sample-every N --checkpoint-every N --eval-every N
+      --log-every N --sample-every N --eval-every N
+      --checkpoint-every N     default: every --steps / 20 steps (at least 1, at most 500)
       --eval-samples N         generated samples per evaluation (default 2000)
+                               Ctrl-C (SIGINT) or SIGTERM: the run finishes its step, writes
+                               its checkpoint and exits with 130 (143); --resume continues it
+                               bit for bit. A run directory is locked while a run trains in it.
       --lo ngd|gd|off          logan: natural-gradient (default) or plain gradient latent
                                steps, or none (the uniform prior alone)
       --latent-steps N         logan: latent steps per update (default 1)
@@ -85,6 +108,8 @@ inline const char* usage = R"(usage:
                                probability ramped to 0.5 (the FFHQ and COCO scripts). The ramp
                                is --set mixup_warmup=N G steps (default a quarter of --steps)
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
+                [--force]                replace an existing PNG at --out (nothing else is
+                                         ever replaced)
                                          (class-conditional: row r shows class r mod K
                                          unless --class K asks for one)
                 [--truncation T]         z truncated to [-T, T] (BigGAN's truncation trick)
@@ -105,33 +130,62 @@ inline const char* usage = R"(usage:
                 [--latent-steps N]
                 (csgan, cyclegan: rows a, G_A(a), G_B(G_A(a)), b, G_B(b), G_A(G_B(b)) of the
                  first --n test pairs; eval: MSE / PSNR / SSIM per direction [--test SPEC])
-  gantry translate --checkpoint FILE --in DIR --out DIR [--direction a2b|b2a]
+  gantry translate --checkpoint FILE --in DIR --out DIR [--direction a2b|b2a] [--force]
                 (a csgan or cyclegan checkpoint; or a converted official CycleGAN generator:
                  --official resnet_9blocks|resnet_6blocks [--size 256|128] [--prefix P])
-  gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step]
-                (--x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
+  gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step] [--force]
+                (default keys: the step losses, not the seconds, rates or evaluations;
+                 --x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
+  Every command takes --help; --data-dir is also taken by sample and eval.
 )";
 
 struct UsageError : Error {
   using Error::Error;
 };
 
+// The usage of one command: the sections of `usage` that start with "  gantry <cmd> ".
+inline std::string command_usage(const std::string& cmd) {
+  std::string out = "usage:\n", line;
+  std::istringstream in(usage);
+  bool mine = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("  gantry ", 0) == 0) mine = line.rfind("  gantry " + cmd + " ", 0) == 0;
+    if (mine) out += line + '\n';
+  }
+  return out;
+}
+
+// `gantry <cmd> --help`: not an error, the command's usage on standard output.
+struct HelpRequest {
+  std::string text;
+};
+
 // --key value pairs and --flags, checked against what the command knows.
 struct Args {
   std::map<std::string, std::string> values;
   std::vector<std::string> sets;
-  bool resume = false;
+  bool resume = false, restart = false, force = false;
 
   Args(int argc, char** argv, int first, const std::vector<std::string>& known) {
+    const std::string cmd = first >= 2 ? argv[first - 1] : "";
     for (int i = first; i < argc; ++i) {
       const std::string a = argv[i];
-      if (a == "--resume") {
-        resume = true;
+      if (a == "--help" || a == "-h") throw HelpRequest{command_usage(cmd)};
+    }
+    for (int i = first; i < argc; ++i) {
+      const std::string a = argv[i];
+      bool* flag = a == "--resume" ? &resume : a == "--restart" ? &restart : a == "--force" ? &force : nullptr;
+      if (flag) {
+        const std::string name = a.substr(2);
+        if (std::find(known.begin(), known.end(), name) == known.end())
+          fail<UsageError>("unknown option '", a, "' for ", cmd);
+        *flag = true;
         continue;
       }
       if (a.rfind("--", 0) != 0) fail<UsageError>("unexpected argument '", a, "'");
       const std::string key = a.substr(2);
-      if (std::find(known.begin(), known.end(), key) == known.end()) fail<UsageError>("unknown option '", a, "'");
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        fail<UsageError>("unknown option '", a, "' for ", cmd, " (see gantry ", cmd, " --help)");
       if (i + 1 >= argc) fail<UsageError>("option '", a, "' needs a value");
       if (key == "set")
         sets.push_back(argv[++i]);
@@ -156,6 +210,27 @@ struct Args {
     if (r.ec != std::errc() || r.ptr != s.data() + s.size()) fail<UsageError>("--", k, " expects an integer, found '", s, "'");
     return v;
   }
+  // An integer option that must be at least `lo` (and at most `hi`).
+  int64_t integer(const std::string& k, int64_t fallback, int64_t lo,
+                  int64_t hi = std::numeric_limits<int64_t>::max()) const {
+    const int64_t v = integer(k, fallback);
+    if (v < lo || v > hi) {
+      if (hi == std::numeric_limits<int64_t>::max()) fail<UsageError>("--", k, " must be >= ", lo, ", found ", v);
+      fail<UsageError>("--", k, " must be in [", lo, ", ", hi, "], found ", v);
+    }
+    return v;
+  }
+  // --threads T (1 to 1024), applied at once.
+  void apply_threads() const {
+    if (has("threads")) set_num_threads(static_cast<int>(integer("threads", 1, 1, 1024)));
+  }
+  // An --out-like option naming a file of kind `kind` that this command will write: refused
+  // when it exists (a file of another kind always; the same kind without --force).
+  std::string output(const std::string& k, const std::string& fallback, io::FileKind kind) const {
+    const std::string path = str(k, fallback);
+    if (const std::string why = io::overwrite_problem(path, kind, force); !why.empty()) fail<UsageError>("--", k, ": ", why);
+    return path;
+  }
 };
 
 // What a run was made of; stored in its checkpoints.
@@ -176,8 +251,39 @@ struct RunConfig {
     c.dim = get("dim").as_int();
     return c;
   }
-  bool toy() const { return data != "fashion-mnist"; }
+  // 2-D points (a toy distribution or points:FILE.csv) rather than images.
+  bool toy() const { return data != "fashion-mnist" && !folder(); }
+  bool folder() const { return data.rfind("folder:", 0) == 0; }   // folder:DIR, images
+  bool points() const { return data.rfind("points:", 0) == 0; }   // points:FILE.csv
+  std::string path() const { return data.substr(data.find(':') + 1); }
 };
+
+// --data checked before any work: a built-in set, folder:DIR or points:FILE.
+inline void check_data_option(const RunConfig& c) {
+  if (c.data == "fashion-mnist") return;
+  if (c.folder() || c.points()) {
+    const bool ok = c.folder() ? std::filesystem::is_directory(c.path()) : std::filesystem::is_regular_file(c.path());
+    if (!ok) fail<UsageError>("--data ", c.data, ": ", c.path(), " is not ", c.folder() ? "a directory" : "a file");
+    return;
+  }
+  try {
+    data::parse_toy_distribution(c.data);
+  } catch (const Error&) {
+    fail<UsageError>("--data: expected fashion-mnist, 8gaussians, 25gaussians, swissroll, folder:DIR (a folder of "
+                     "images) or points:FILE.csv (2-D points), found '", c.data, "'");
+  }
+}
+
+// The reference points drawn next to generated 2-D samples: 1000 of the distribution, or
+// (points:FILE) up to 1000 of the file's.
+inline Tensor<float, cpu> reference_points(const RunConfig& c) {
+  if (c.points()) {
+    const Tensor<float, cpu> all = data::read_points_csv(c.path());
+    return all.narrow0(0, std::min<int64_t>(all.dim(0), 1000)).clone();
+  }
+  Rng ref(12345);
+  return data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref);
+}
 
 // The model types the command line offers, by (model, net, dim).
 using FashionShape = Image<1, 28, 28>;
@@ -204,13 +310,30 @@ constexpr int64_t image_side() {
     return 0;
 }
 
+// The hyper-parameters a run starts from, before --set: `preset` "paper" gives the paper's
+// (WGAN-GP on 2-D data: gan_toy.py's), "gantry" (the default) the settings behind the
+// results in docs/: the learning rate decays to 0 over this run's --steps as the paper's
+// over its 100k, and on 2-D data it is 1e-3 (docs/models/wgan_gp.md: 8 of 8 modes, 92 %).
 template <class Model>
-typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps) {
+constexpr int image_channels() {
+  using Out = typename Model::Pair::GNet::output;
+  if constexpr (requires { Out::channels; })
+    return Out::channels;
+  else
+    return 0;
+}
+
+template <class Model>
+typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps, const std::string& preset = "gantry") {
+  if (preset != "gantry" && preset != "paper") fail<UsageError>("--preset expects gantry or paper, found '", preset, "'");
   typename Model::Hyper h{};
   if constexpr (requires { Model::paper_hyper(); }) h = Model::paper_hyper();
   if constexpr (requires { h.decay_steps; }) {
     if (c.toy()) h = Model::Hyper::toy();
-    h.decay_steps = c.toy() ? 0 : steps;  // decay to 0 over this run, as the paper over its 100k steps
+    if (preset == "gantry") {
+      h.decay_steps = steps;
+      if (c.toy()) h.lr = 1e-3;
+    }
   }
   return h;
 }
@@ -246,20 +369,55 @@ inline train::TrainerOptions trainer_options(const Args& a, int64_t steps, std::
   o.out_dir = a.required("out");
   o.seed = seed;
   o.resume = a.resume;
-  o.accumulate = static_cast<int>(a.integer("accumulate", 1));
-  o.log_every = a.integer("log-every", 10);
-  o.sample_every = a.integer("sample-every", 0);
-  o.checkpoint_every = a.integer("checkpoint-every", 0);
-  o.eval_every = a.integer("eval-every", 0);
+  o.restart = a.restart;
+  if (a.resume && a.restart) fail<UsageError>("--resume continues the run in --out and --restart discards it: pass one");
+  o.accumulate = static_cast<int>(a.integer("accumulate", 1, 1, 1024));
+  o.log_every = a.integer("log-every", 10, 1);
+  o.sample_every = a.integer("sample-every", 0, 0);
+  o.checkpoint_every = a.integer("checkpoint-every", train::auto_checkpoint_every(steps), 0);
+  o.eval_every = a.integer("eval-every", 0, 0);
   return o;
+}
+
+// What a training run prints when it returns, and the command's status: 0, or 128 + the
+// signal that stopped it early (the shells' convention), after saying how to continue.
+inline int report_run(const train::TrainResult& r, const train::TrainerOptions& o, const std::string& pictures) {
+  if (r.stopped_by != 0) {
+    std::cout << "stopped by " << (r.stopped_by == SIGINT ? "SIGINT" : "SIGTERM") << " after step " << r.step << " of "
+              << o.steps << "; checkpoint " << r.checkpoint << "; to continue, run the same command with --resume\n";
+    return 128 + r.stopped_by;
+  }
+  std::cout << "trained " << r.step << " steps in " << r.seconds << " s; checkpoint " << r.checkpoint << pictures << '\n';
+  return 0;
+}
+
+// Each --set name=value on the hyper-parameters; a bad one is a usage error.
+template <class Hyper>
+void apply_sets(Hyper& h, const Args& a) {
+  for (const auto& s : a.sets) {
+    try {
+      models::hyper_set(h, s);
+    } catch (const Error& e) {
+      fail<UsageError>("--set ", s, ": ", e.what());
+    }
+  }
+}
+
+// --resume: the hyper-parameters of the checkpoint in --out (the run's own win, so a resume
+// needs no repeated --set), when there is one yet.
+template <class Hyper>
+void resume_hyper(Hyper& h, const Args& a) {
+  const std::filesystem::path ckpt = std::filesystem::path(a.required("out")) / "checkpoint.safetensors";
+  if (!a.resume || !std::filesystem::exists(ckpt)) return;
+  const auto f = io::read_safetensors(ckpt.string());
+  h = models::hyper_from_json<Hyper>(*train::read_checkpoint_info(f).find("hyper"));
 }
 
 template <class Model>
 int train_command(const Args& a, const RunConfig& c) {
-  const int64_t steps = a.integer("steps", 0);
-  if (steps < 1) fail<UsageError>("--steps must be >= 1");
-  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 0));
-  auto h = default_hyper<Model>(c, steps);
+  const int64_t steps = a.integer("steps", 0, 1);
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 0, 0));
+  auto h = default_hyper<Model>(c, steps, a.str("preset", "gantry"));
   if (a.has("lo") || a.has("latent-steps")) {
     if constexpr (requires { h.lo_steps; }) {
       const std::string lo = a.str("lo", "ngd");
@@ -283,33 +441,47 @@ int train_command(const Args& a, const RunConfig& c) {
       fail<UsageError>("--schedule is for --model unetgan (", c.model, " has no CutMix)");
     }
   }
-  for (const auto& s : a.sets) models::hyper_set(h, s);
-  if (a.resume) {
-    // The run's own hyper-parameters win, so `--resume` needs no repeated --set.
-    const auto f = io::read_safetensors(std::filesystem::path(a.required("out")) / "checkpoint.safetensors");
-    h = models::hyper_from_json<typename Model::Hyper>(*train::read_checkpoint_info(f).find("hyper"));
-  }
+  apply_sets(h, a);
+  resume_hyper(h, a);
   Model model(h, train::derive_seed(seed, train::init_stream));
 
   const train::TrainerOptions o = trainer_options(a, steps, seed);
-  const int64_t eval_samples = a.integer("eval-samples", 2000);
+  const int64_t eval_samples = a.integer("eval-samples", 2000, c.toy() ? 1 : 10);
   const Rng data_rng(train::derive_seed(seed, train::data_stream));
+  const auto report = [&](const train::TrainResult& r, const std::string& pictures) { return report_run(r, o, pictures); };
 
   if (c.toy()) {
+    const auto run_on = [&](auto& stream) {
+      train::Trainer trainer(model, stream, o, c.to_json());
+      trainer.reference_points = reference_points(c);
+      if (const toy::Modes* modes = toy_modes(c.data))
+        trainer.evaluate = [modes, eval_samples](Model& m, int64_t) { return train::toy_metrics(m, *modes, eval_samples, 99); };
+      return report(trainer.run(), "; pictures " + o.out_dir + "/samples.png, " + o.out_dir + "/losses.png");
+    };
+    if (c.points()) {
+      data::PointStream stream(data::read_points_csv(c.path()), model.batch_size(), data_rng);
+      return run_on(stream);
+    }
     data::ToyStream stream(data::parse_toy_distribution(c.data), model.batch_size(), data_rng);
-    train::Trainer trainer(model, stream, o, c.to_json());
-    Rng ref(12345);
-    trainer.reference_points = data::toy_samples(stream.distribution(), 1000, ref);
-    if (const toy::Modes* modes = toy_modes(c.data))
-      trainer.evaluate = [modes, eval_samples](Model& m, int64_t) { return train::toy_metrics(m, *modes, eval_samples, 99); };
-    const auto r = trainer.run();
-    std::cout << "trained " << r.step << " steps in " << r.seconds << " s; checkpoint " << r.checkpoint << '\n';
+    return run_on(stream);
   } else {
     constexpr int64_t side = image_side<Model>();
-    data::Loader loader = fashion_loader("train", side, model.batch_size(), data_rng.seed());
+    constexpr int K = Model::Pair::num_classes;
+    const auto folder = [&] {
+      data::LabeledImages set = data::image_folder(c.path(), {.size = side, .channels = image_channels<Model>()});
+      const auto classes = static_cast<int64_t>(data::image_folder_classes(c.path()).size());
+      if (K > 0 && classes != K)
+        fail<UsageError>("--data ", c.data, ": ", c.model, " is conditioned on ", K, " classes, the folder has ", classes,
+                         " class sub-directories");
+      data::LoaderOptions lo;
+      lo.batch_size = model.batch_size();
+      return data::Loader(std::move(set), lo, Rng(data_rng.seed()));
+    };
+    data::Loader loader = c.folder() ? folder() : fashion_loader("train", side, model.batch_size(), data_rng.seed());
     std::optional<train::FashionFeatures> features;
     json::Value run = c.to_json();
     if constexpr (Model::Pair::feature_size > 0) {
+      if (c.folder()) fail<UsageError>("--data folder: ", c.model, "'s instance sets are built for fashion-mnist only");
       features.emplace(train::load_or_train_fashion_classifier());
       const auto set = fashion_instances(*features, side);
       model.nets.set_instances(set);
@@ -318,18 +490,15 @@ int train_command(const Args& a, const RunConfig& c) {
     }
     train::Trainer trainer(model, loader, o, run);
     train::RealFeatures real;
-    trainer.evaluate = [&](Model& m, int64_t) {
+    if (!c.folder()) trainer.evaluate = [&](Model& m, int64_t) {
       if (!features) features.emplace(train::load_or_train_fashion_classifier());
       if (!real.features.defined()) {
         real = train::real_features(*features, train::fashion_mnist_images("test", side), data::fashion_mnist("test").labels);
       }
       return train::image_metrics(m, *features, real, {.samples = eval_samples, .seed = 99});
     };
-    const auto r = trainer.run();
-    std::cout << "trained " << r.step << " steps in " << r.seconds << " s; checkpoint " << r.checkpoint
-              << "; pictures " << o.out_dir << "/samples.png, " << o.out_dir << "/losses.png\n";
+    return report(trainer.run(), "; pictures " + o.out_dir + "/samples.png, " + o.out_dir + "/losses.png");
   }
-  return 0;
 }
 
 // --latent-steps N (>= 1) for sample and eval, or 0 when absent.
@@ -394,7 +563,7 @@ int decision_map_command(Model& model, const Args& a, const RunConfig& c) {
     std::vector<int64_t> y;
     if constexpr (Model::Pair::num_classes > 0) y.assign(labels.begin() + first, labels.begin() + first + n);
     Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)));
-    const std::string out = a.str("decision-map");
+    const std::string out = a.output("decision-map", "", io::FileKind::png);
     const train::DecisionMaps d = train::save_decision_maps(model, real, y, rng, out);
     std::cout << "wrote D's decision maps to " << out << " (rows: real, map, generated, map, CutMix mask, mix, map); "
               << "mean P(real) per pixel: real " << d.real_prob << ", generated " << d.fake_prob
@@ -412,7 +581,7 @@ int instance_command(Model& model, const Args& a, const RunConfig& c) {
   constexpr int K = Model::Pair::num_classes;
   const int64_t n = a.integer("n", 63), side = image_side<Model>();
   if (n < 1) fail<UsageError>("--n must be >= 1");
-  const std::string path = a.str("instance"), out = a.str("out", "samples.png");
+  const std::string path = a.str("instance"), out = a.output("out", "samples.png", io::FileKind::png);
   // The image as Fashion-MNIST's: grey, 28x28 in [0, 1], then as the model sees it.
   Tensor<float, cpu> img28(Shape{1, 1, 28, 28});
   data::detail::load_image(path, 1, 28, img28.data());
@@ -465,9 +634,8 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
     else
       fail<UsageError>("--instance: ", c.model, " is not instance-conditioned (icgan and cc-icgan are)");
   }
-  const int64_t n = a.integer("n", 64);
-  if (n < 1) fail<UsageError>("--n must be >= 1");
-  const std::string out = a.str("out", "samples.png");
+  const int64_t n = a.integer("n", 64, 1, 100000);
+  const std::string out = a.output("out", "samples.png", io::FileKind::png);
   Rng rng(static_cast<std::uint64_t>(a.integer("seed", 0)));
   const int64_t nrow = a.integer("nrow", static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
   if (nrow < 1) fail<UsageError>("--nrow must be >= 1");
@@ -502,8 +670,7 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   const Tensor<float, cpu> s =
       train::generate(*model, n, rng, {.labels = labels, .truncation = truncation(a), .latent_steps = latent_steps(a)});
   if (c.toy()) {
-    Rng ref(12345);
-    io::scatter_plot(out, data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref), s);
+    io::scatter_plot(out, reference_points(c), s);
   } else {
     io::save_grid(s, out, io::GridOptions{.nrow = nrow});
   }
@@ -513,22 +680,27 @@ int sample_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
 
 template <class Model>
 int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
+  const int64_t n = a.integer("samples", 10000, c.toy() ? 1 : 10, 1000000);
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 99, 0));
+  if (c.toy() && !toy_modes(c.data))
+    fail<UsageError>("eval: ", c.data, " has no modes to count (8gaussians and 25gaussians have)");
+  if (c.folder())
+    fail<UsageError>("eval: the metrics compare with Fashion-MNIST's test images in its classifier's features; this "
+                     "run trained on ", c.data);
   auto model = load_model<Model>(f, a);
-  const int64_t n = a.integer("samples", 10000);
-  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 99));
   train::Metrics m;
   if (c.toy()) {
-    const toy::Modes* modes = toy_modes(c.data);
-    if (!modes) fail<Error>("eval: ", c.data, " has no modes to count");
-    m = train::toy_metrics(*model, *modes, n, seed);
+    m = train::toy_metrics(*model, *toy_modes(c.data), n, seed);
   } else {
     auto features = train::load_or_train_fashion_classifier();
+    std::cerr << "gantry eval: " << n << " generated samples against the 10000 Fashion-MNIST test images, in the "
+              << "features of gantry's classifier (" << features.test_accuracy() * 100 << " % accurate)\n";
     const auto real = train::real_features(features, train::fashion_mnist_images("test", image_side<Model>()),
                                            data::fashion_mnist("test").labels);
     m = train::image_metrics(*model, features, real, {.samples = n, .kid_subset = 1000, .kid_subsets = 100,
                                                       .pr_samples = std::min<int64_t>(n, 10000), .seed = seed,
                                                       .truncation = truncation(a), .latent_steps = latent_steps(a),
-                                                      .per_class_fd = true});
+                                                      .per_class_fd = true, .show_progress = true});
   }
   json::Object rec{{"checkpoint", f.path}, {"samples", n}};
   if (a.has("truncation")) rec.emplace_back("truncation", truncation(a));
@@ -539,12 +711,23 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
   return 0;
 }
 
-enum class Command { train, sample, eval, translate };
+// probe: does the checkpoint load into this model type (0), or does it throw?
+enum class Command { train, sample, eval, translate, probe };
+
+template <class Model>
+int probe_checkpoint(const io::TensorFile& f) {
+  const auto info = train::read_checkpoint_info(f);
+  auto h = models::hyper_from_json<typename Model::Hyper>(*info.find("hyper"), "checkpoint hyper-parameters");
+  Model m(h, 0);
+  train::load_checkpoint(f, m);
+  return 0;
+}
 
 // `cmd` with the model type Model (`f`: the checkpoint, for sample and eval).
 template <class Model>
 int run_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
   if (cmd == Command::train) return train_command<Model>(a, c);
+  if (cmd == Command::probe) return probe_checkpoint<Model>(*f);
   if (cmd == Command::translate) fail<UsageError>("translate: ", c.model, " is not a translator (csgan and cyclegan are)");
   return cmd == Command::sample ? sample_command<Model>(a, *f, c) : eval_command<Model>(a, *f, c);
 }

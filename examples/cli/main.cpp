@@ -14,6 +14,9 @@
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
 // eval need only the file. Bad arguments print the usage and exit with status 2; errors while
 // running print the message and exit with status 1.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli.hpp"
@@ -36,6 +39,62 @@ int with_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorF
                    "unetgan-baseline, icgan, cc-icgan, dcgan, lsgan, csgan or cyclegan)");
 }
 
+// The command line's words for a run, as in a usage line.
+std::string describe(const RunConfig& c) {
+  return "--model " + c.model + " --data " + c.data + " --net " + c.net + " --dim " + std::to_string(c.dim);
+}
+
+// --resume of a run made by another model, net, width or data set: both sides named, before
+// any work (the hyper-parameters would otherwise fail on a field of the other model).
+void check_resumed_run(const Args& a, const RunConfig& c) {
+  const std::filesystem::path ckpt = std::filesystem::path(a.required("out")) / "checkpoint.safetensors";
+  if (!a.resume || !std::filesystem::exists(ckpt)) return;
+  const io::TensorFile f = io::read_safetensors(ckpt.string());
+  const json::Value info = train::read_checkpoint_info(f);
+  const json::Value* run = info.find("run");
+  if (run == nullptr || !run->is_object()) return;  // (the trainer's own check names what differs)
+  const RunConfig was = RunConfig::from_json(*run);
+  if (was.model != c.model || was.data != c.data || was.net != c.net || was.dim != c.dim)
+    fail<UsageError>("--resume: ", a.str("out"), " holds a run of ", describe(was), "; this command asks for ", describe(c),
+                     " (resume with the run's own options, or choose another --out)");
+}
+
+// --data-dir DIR: where the built-in data sets are (data/fashion_mnist.hpp reads GANTRY_DATA_DIR).
+void apply_data_dir(const Args& a) {
+  if (!a.has("data-dir")) return;
+  const std::string dir = a.str("data-dir");
+  if (!std::filesystem::is_directory(dir)) fail<UsageError>("--data-dir: ", dir, " is not a directory");
+  ::setenv("GANTRY_DATA_DIR", dir.c_str(), 1);
+}
+
+// The run options of a checkpoint: those `gantry train` recorded, or, for one written through
+// the library (whose run options are the trainer's, empty by default), the command line's
+// net and width of its model that load it (the data set: Fashion-MNIST for images, 8
+// Gaussians' reference points for 2-D samples).
+RunConfig checkpoint_run(const Args& a, const io::TensorFile& f) {
+  const json::Value info = train::read_checkpoint_info(f);
+  const json::Value* run = info.find("run");
+  if (run != nullptr && run->is_object() && run->find("model") != nullptr) return RunConfig::from_json(*run);
+  const json::Value* name = info.find("model");
+  check<FormatError>(name != nullptr && name->is_string(), f.path, ": the checkpoint names no model");
+  std::string model = name->as_string();
+  std::replace(model.begin(), model.end(), '_', '-');  // cc_icgan is --model cc-icgan
+  for (const std::string data : {"fashion-mnist", "8gaussians"})
+    for (const std::string& net : {model, std::string("resnet"), std::string("dcgan"), std::string("toy")})
+      for (const int64_t dim : {16, 32, 64, 128, 512}) {
+        const RunConfig c{model, data, net, dim};
+        try {
+          with_model(Command::probe, a, c, &f);
+        } catch (const std::exception&) {
+          continue;  // not this net or width
+        }
+        std::cerr << "gantry: " << f.path << " was written through the library; it loads as " << describe(c) << '\n';
+        return c;
+      }
+  fail<FormatError>(f.path, ": a ", model, " checkpoint without the command line's run options (written through the "
+                    "library), and none of the command line's ", model, " nets and widths (--net, --dim) loads it");
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) fail<UsageError>("missing command (train, sample, eval, translate or plot)");
   const std::string cmd = argv[1];
@@ -47,11 +106,22 @@ int run(int argc, char** argv) {
     const Args a(argc, argv, 2,
                  {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every",
                   "sample-every", "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps", "schedule",
-                  "test", "size", "load-size"});
-    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
+                  "test", "size", "load-size", "resume", "restart", "preset", "data-dir"});
+    a.apply_threads();
+    apply_data_dir(a);
     RunConfig c;
     c.model = a.required("model");
     c.data = a.required("data");
+    a.required("steps");
+    const std::string out = a.required("out");
+    if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))
+      fail<UsageError>("--out: ", out, " exists and is ", io::describe(io::file_kind(out)), ", not a run directory");
+    if (!a.resume && !a.restart)
+      for (const char* name : {"checkpoint.safetensors", "log.jsonl"})
+        if (std::filesystem::exists(std::filesystem::path(out) / name))
+          fail<UsageError>("--out: ", out, " already holds a run (", (std::filesystem::path(out) / name).string(),
+                           " exists); pass --resume to continue it, --restart to discard it and start anew, or "
+                           "choose another --out");
     if (translation_model(c.model)) {
       const bool builtin = c.data == "fashion-edges";
       const int64_t size = a.integer("size", builtin ? 32 : 256);
@@ -59,20 +129,18 @@ int run(int argc, char** argv) {
         fail<UsageError>("--size: ", builtin ? "fashion-edges is 32x32" : "folders train at 256 or 128", ", found ", size);
       c.net = size == 256 ? "resnet_9blocks" : "resnet_6blocks";
       c.dim = a.integer("dim", builtin ? 16 : 64);
-      a.required("steps");
-      a.required("out");
+      check_resumed_run(a, c);
       return with_model(Command::train, a, c, nullptr);
     }
-    if (c.data != "fashion-mnist") data::parse_toy_distribution(c.data);  // names the choices when wrong
+    check_data_option(c);
     c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
     c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" || c.model == "logan" ? 32 : 64);
-    a.required("steps");
-    a.required("out");
+    check_resumed_run(a, c);
     return with_model(Command::train, a, c, nullptr);
   }
   if (cmd == "translate") {
-    const Args a(argc, argv, 2, {"checkpoint", "in", "out", "direction", "official", "size", "prefix", "threads"});
-    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
+    const Args a(argc, argv, 2, {"checkpoint", "in", "out", "direction", "official", "size", "prefix", "threads", "force"});
+    a.apply_threads();
     if (a.has("official")) return translate_official(a);
     const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
     const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
@@ -80,16 +148,28 @@ int run(int argc, char** argv) {
   }
   if (cmd == "sample" || cmd == "eval") {
     const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps", "decision-map", "instance", "test"}
+                                                                           "standing-stats", "latent-steps", "decision-map", "instance", "test",
+                                                                           "force", "data-dir"}
                                                 : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps", "test"});
-    if (a.has("threads")) set_num_threads(static_cast<int>(a.integer("threads", 1)));
-    const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
-    const RunConfig c = RunConfig::from_json(*train::read_checkpoint_info(f).find("run"));
+                                                                           "standing-stats", "latent-steps", "test", "data-dir"});
+    a.apply_threads();
+    apply_data_dir(a);
+    if (cmd == "sample") {  // before any work: the picture must not replace anything
+      const bool map = a.has("decision-map");
+      a.output(map ? "decision-map" : "out", map ? "" : "samples.png", io::FileKind::png);
+    }
+    const std::string path = a.required("checkpoint");
+    if (const io::FileKind k = io::file_kind(path); k != io::FileKind::safetensors)
+      fail<UsageError>("--checkpoint: ", path, k == io::FileKind::missing ? " does not exist" : " is " + std::string(io::describe(k)),
+                       "; expected a gantry checkpoint (a run's checkpoint.safetensors)");
+    const io::TensorFile f = io::read_safetensors(path);
+    const RunConfig c = checkpoint_run(a, f);
     return with_model(cmd == "sample" ? Command::sample : Command::eval, a, c, &f);
   }
   if (cmd == "plot") {
-    const Args a(argc, argv, 2, {"log", "out", "keys", "x"});
+    const Args a(argc, argv, 2, {"log", "out", "keys", "x", "force"});
+    const std::string log = a.required("log"), out = a.output("out", a.required("out"), io::FileKind::png);
+    if (!std::filesystem::is_regular_file(log)) fail<UsageError>("--log: ", log, " is not a file");
     std::vector<std::string> keys;
     const std::string list = a.str("keys");
     for (std::size_t pos = 0; pos < list.size();) {
@@ -99,8 +179,8 @@ int run(int argc, char** argv) {
     }
     io::LossPlotOptions po;
     po.x_key = a.str("x", "step");
-    io::plot_losses(a.required("log"), a.required("out"), keys, po);
-    std::cout << "wrote " << a.str("out") << '\n';
+    io::plot_losses(log, out, keys, po);
+    std::cout << "wrote " << out << '\n';
     return 0;
   }
   fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval, translate or plot)");
@@ -111,8 +191,13 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return gantry_cli::run(argc, argv);
+  } catch (const gantry_cli::HelpRequest& h) {
+    std::cout << h.text;
+    return 0;
   } catch (const gantry_cli::UsageError& e) {
-    std::cerr << "gantry: " << e.what() << "\n\n" << gantry_cli::usage;
+    const std::string cmd = argc > 1 ? argv[1] : "";
+    const std::string own = gantry_cli::command_usage(cmd);
+    std::cerr << "gantry: " << e.what() << "\n\n" << (own == "usage:\n" ? std::string(gantry_cli::usage) : own);
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "gantry: " << e.what() << '\n';

@@ -82,9 +82,8 @@ inline train::TranslationPairs preview_pairs(const data::ImagePairs& p, int64_t 
 
 template <class Model>
 int translation_train(const Args& a, const RunConfig& c) {
-  const int64_t steps = a.integer("steps", 0);
-  if (steps < 1) fail<UsageError>("--steps must be >= 1");
-  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 0));
+  const int64_t steps = a.integer("steps", 0, 1);
+  const std::uint64_t seed = static_cast<std::uint64_t>(a.integer("seed", 0, 0));
   constexpr int64_t side = translation_side<Model>();
   constexpr int channels = Model::ImageA::channels;
   const PairSpec spec = PairSpec::parse(c.data, "--data");
@@ -94,11 +93,8 @@ int translation_train(const Args& a, const RunConfig& c) {
 
   models::CycleHyper h = Model::paper_hyper();
   if (spec.builtin()) h.batch_size = 4;  // (the learning rate stays constant unless --set epoch_steps=N)
-  for (const auto& s : a.sets) models::hyper_set(h, s);
-  if (a.resume) {
-    const auto f = io::read_safetensors(std::filesystem::path(a.required("out")) / "checkpoint.safetensors");
-    h = models::hyper_from_json<models::CycleHyper>(*train::read_checkpoint_info(f).find("hyper"));
-  }
+  apply_sets(h, a);
+  resume_hyper(h, a);
   Model model(h, train::derive_seed(seed, train::init_stream));
   data::PairLoaderOptions lo;
   lo.batch_size = model.batch_size();
@@ -110,7 +106,7 @@ int translation_train(const Args& a, const RunConfig& c) {
   if (!test_spec.empty()) {
     const data::ImagePairs t = PairSpec::parse(test_spec, "--test").load("test", channels, side);
     check(t.aligned, "--test: the metrics compare translations with their pairs; ", test_spec, " is unpaired");
-    test = train::translation_pairs(t, a.integer("eval-samples", 1000));
+    test = train::translation_pairs(t, a.integer("eval-samples", 1000, 1));
   }
   data::Batch preview;
   if (test) {
@@ -127,11 +123,9 @@ int translation_train(const Args& a, const RunConfig& c) {
   if (!test_spec.empty()) run["test"] = test_spec;
   train::Trainer trainer(model, loader, o, run);
   if (test) trainer.evaluate = [&](Model& m, int64_t) { return train::translation_metrics(m, *test); };
-  const auto r = trainer.run();
-  std::cout << "trained " << r.step << " iterations in " << r.seconds << " s; checkpoint " << r.checkpoint
-            << "; translations " << o.out_dir << "/samples.png (a, G_A(a), G_B(G_A(a)), b, G_B(b), G_A(G_B(b))), "
-            << o.out_dir << "/losses.png\n";
-  return 0;
+  return report_run(trainer.run(), o,
+                    "; translations " + o.out_dir + "/samples.png (a, G_A(a), G_B(G_A(a)), b, G_B(b), G_A(G_B(b))), " +
+                        o.out_dir + "/losses.png");
 }
 
 template <class Model>
@@ -165,7 +159,7 @@ int translation_sample(const Args& a, const io::TensorFile& f) {
   b.images = p.a;
   b.targets = p.b;
   model->set_preview(b);
-  const std::string out = a.str("out", "translations.png");
+  const std::string out = a.output("out", "translations.png", io::FileKind::png);
   io::save_grid(model->preview(), out, io::GridOptions{.nrow = Model::preview_columns});
   std::cout << "wrote " << p.a.dim(0) << " rows (a, G_A(a), G_B(G_A(a)), b, G_B(b), G_A(G_B(b))) to " << out << '\n';
   return 0;
@@ -198,8 +192,11 @@ int translate_folder(const Args& a, int channels, int64_t side, Translate&& tran
     check(fresh, "translate: ", it->second, " and ", file, " would both be written as ", stem,
           ".png; rename one of them");
     const fs::path target = fs::path(out) / (stem + ".png");
-    check(!fs::exists(target), "translate: ", target.string(), " exists; choose an empty --out (nothing is overwritten)");
+    if (const std::string why = io::overwrite_problem(target.string(), io::FileKind::png, a.force); !why.empty())
+      fail<UsageError>("--out: ", why);
   }
+  if (fs::exists(out) && !fs::is_directory(out))
+    fail<UsageError>("--out: ", out, " exists and is ", io::describe(io::file_kind(out)), ", not a directory");
   fs::create_directories(out);
   int64_t done = 0;
   for (const std::string& file : files) {
@@ -237,6 +234,8 @@ int run_translator(Command cmd, const Args& a, const RunConfig& c, const io::Ten
       return translation_eval<Model>(a, *f);
     case Command::translate:
       return translation_translate<Model>(a, *f);
+    case Command::probe:
+      return probe_checkpoint<Model>(*f);
   }
   return 2;
 }

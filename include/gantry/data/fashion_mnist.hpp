@@ -1,6 +1,10 @@
 #pragma once
 // Fashion-MNIST (Xiao et al. 2017) from Debian's dataset-fashion-mnist package, or any
-// directory holding the four IDX files.
+// directory holding the four IDX files. The environment variable GANTRY_DATA_DIR moves the
+// default: its fashion-mnist/ sub-directory, or the directory itself when the files are there
+// (the command line's --data-dir sets it).
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -24,9 +28,18 @@ struct LabeledImages {
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
 };
 
-inline LabeledImages fashion_mnist(const std::string& split, const std::string& dir = fashion_mnist_default_dir) {
+// Where fashion_mnist() looks when given the default directory: see the top of this file.
+inline std::string fashion_mnist_dir(const std::string& dir = fashion_mnist_default_dir) {
+  const char* env = std::getenv("GANTRY_DATA_DIR");
+  if (dir != fashion_mnist_default_dir || env == nullptr || *env == '\0') return dir;
+  const std::filesystem::path sub = std::filesystem::path(env) / "fashion-mnist";
+  return std::filesystem::is_directory(sub) ? sub.string() : std::string(env);
+}
+
+inline LabeledImages fashion_mnist(const std::string& split, const std::string& given_dir = fashion_mnist_default_dir) {
   if (split != "train" && split != "test")
     fail<Error>("fashion_mnist: split must be \"train\" or \"test\", found \"", split, "\"");
+  const std::string dir = fashion_mnist_dir(given_dir);
   const std::string prefix = dir + "/" + (split == "train" ? "train" : "t10k");
   auto find = [&](const std::string& stem) {
     for (const std::string& p : {prefix + stem + ".gz", prefix + stem}) {
@@ -36,7 +49,7 @@ inline LabeledImages fashion_mnist(const std::string& split, const std::string& 
       }
     }
     fail<FormatError>("fashion_mnist: ", prefix + stem, "(.gz) not found (install Debian's dataset-fashion-mnist, "
-                      "or pass the directory holding the IDX files)");
+                      "or point GANTRY_DATA_DIR or gantry's --data-dir at a directory holding the IDX files)");
   };
   const IdxArray img = read_idx(find("-images-idx3-ubyte"));
   const IdxArray lab = read_idx(find("-labels-idx1-ubyte"));

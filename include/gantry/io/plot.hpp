@@ -222,22 +222,39 @@ void scatter_plot(const std::string& path, const Tensor<T, cpu>& real, const Ten
 
 struct LossPlotOptions {
   std::string x_key = "step";  // the horizontal axis' field
+  std::string y_label;         // the vertical axis' title ("" : "loss" for the default keys, else "value")
   int64_t width = 800, height = 480;
-  int64_t left = 64, right = 16, top = 16, bottom = 32;  // margins around the plot area
+  int64_t left = 64, right = 16, top = 16, bottom = 32;  // margins around the plot area (and the axis titles)
 };
 
-// Curves of `keys` (every numeric field but the x key when empty) against opt.x_key ("step")
-// from a JSONL log, with tick-marked, labelled axes and a legend. Records without a key (or
-// with null, a diverged value) leave a gap in its curve. Records are drawn in file order, so
-// a sweep's log should list its x values in order.
+// The fields a loss plot draws by default: the numbers of a trainer's step records (those
+// with "seconds"), but not the x key, the seconds or the learning rates, which are on other
+// scales; a log without step records (an evaluation sweep): every numeric field but the x key.
+inline std::vector<std::string> default_plot_keys(const std::vector<json::Value>& recs, const std::string& x_key) {
+  std::vector<std::string> keys;
+  bool steps = false;
+  for (const auto& r : recs) steps = steps || (r.is_object() && r.find("seconds") != nullptr);
+  for (const auto& r : recs) {
+    if (!r.is_object() || (steps && r.find("seconds") == nullptr)) continue;
+    for (const auto& [k, v] : r.as_object()) {
+      const bool rate = k == "lr" || k.rfind("lr_", 0) == 0 || (k.size() > 3 && k.compare(k.size() - 3, 3, "_lr") == 0);
+      if (k == x_key || !v.is_number() || (steps && (k == "seconds" || rate))) continue;
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    }
+  }
+  return keys;
+}
+
+// Curves of `keys` (default_plot_keys when empty) against opt.x_key ("step") from a JSONL
+// log, with tick-marked, titled axes and a legend. Records without a key (or with null, a
+// diverged value) leave a gap in its curve; a single point is drawn as a dot. Records are
+// drawn in file order, so a sweep's log should list its x values in order.
 inline void plot_losses(const std::string& jsonl_path, const std::string& png_path, std::vector<std::string> keys = {},
                         LossPlotOptions opt = {}) {
   const std::vector<json::Value> recs = read_jsonl(jsonl_path);
-  if (keys.empty())
-    for (const auto& r : recs)
-      if (r.is_object())
-        for (const auto& [k, v] : r.as_object())
-          if (k != opt.x_key && v.is_number() && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  const bool default_keys = keys.empty();
+  if (default_keys) keys = default_plot_keys(recs, opt.x_key);
+  if (opt.y_label.empty()) opt.y_label = default_keys ? "loss" : "value";
   check<Error>(!keys.empty(), "plot_losses: ", jsonl_path, " has no numeric fields to plot");
   // Per key: segments of consecutive (step, value) points.
   std::vector<std::vector<std::vector<std::pair<double, double>>>> curves(keys.size());
@@ -291,6 +308,9 @@ inline void plot_losses(const std::string& jsonl_path, const std::string& png_pa
   }
   c.line(L, T, L, B, ink);
   c.line(L, B, R, B, ink);
+  // Axis titles: x under the tick labels at the right end, y above the axis.
+  c.text(R - Canvas::text_width(opt.x_key), B + 19, opt.x_key, ink);
+  c.text(std::max<int64_t>(2, L - Canvas::text_width(opt.y_label) / 2), std::max<int64_t>(0, T - 13), opt.y_label, ink);
 
   for (std::size_t k = 0; k < keys.size(); ++k) {
     const Rgb col = palette[k % palette.size()];

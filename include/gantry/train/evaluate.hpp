@@ -11,6 +11,7 @@
 //   the generator was asked for, and, given the real images' labels, the intra-class FD (each
 //   class's generated images against its real ones, averaged; ADC-GAN's Intra-FID).
 #include <algorithm>
+#include <optional>
 #include <type_traits>
 #include <cstdint>
 #include <string>
@@ -35,6 +36,7 @@ struct GenerateOptions {
   double truncation = 0;            // > 0: z from the normal truncated to [-t, t] (BigGAN §3.1)
   int latent_steps = 0;             // > 0: that many latent optimisation steps first (LOGAN)
   std::vector<int64_t>* used = nullptr;  // receives the labels used, when given
+  std::string progress = {};        // non-empty: a progress bar with this label (on stderr)
 };
 
 // n samples from the model, batch by batch (eval mode, the EMA generator when there is one).
@@ -58,6 +60,8 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOpt
         " needs a model with latent optimisation (LOGAN); this one has none");
   using T = typename std::remove_reference_t<decltype(model.nets)>::value_type;
   std::vector<Tensor<float, cpu>> parts;
+  std::optional<Progress> bar;
+  if (!o.progress.empty()) bar.emplace(n, o.progress);
   for (int64_t lo = 0; lo < n; lo += o.batch) {
     const int64_t m = std::min(o.batch, n - lo);
     Cond y;
@@ -72,7 +76,9 @@ Tensor<float, cpu> generate(Model& model, int64_t n, Rng& rng, const GenerateOpt
     if constexpr (optimises)
       if (o.latent_steps > 0) z = model.optimise_latents(z, y, o.latent_steps, rng);
     parts.push_back(cast<float>(model.sample(z, y)));
+    if (bar) bar->update(lo + m);
   }
+  if (bar) bar->finish();
   Shape s = parts[0].shape();
   s[0] = n;
   Tensor<float, cpu> out(s);
@@ -122,6 +128,7 @@ struct ImageMetricOptions {
   double truncation = 0;         // > 0: truncated z (generate)
   int latent_steps = 0;          // > 0: latent optimisation steps first (generate; LOGAN)
   bool per_class_fd = false;     // also intra_fd_<k>, each class's FD (class-conditional models)
+  bool show_progress = false;    // a progress bar while generating (the longest part)
 };
 
 template <class Model, class Features>
@@ -129,7 +136,8 @@ Metrics image_metrics(Model& model, Features& f, const RealFeatures& real, Image
   Rng rng(opt.seed);
   std::vector<int64_t> labels;
   const Tensor<float, cpu> images = generate(model, opt.samples, rng,
-                                            {.truncation = opt.truncation, .latent_steps = opt.latent_steps, .used = &labels});
+                                            {.truncation = opt.truncation, .latent_steps = opt.latent_steps, .used = &labels,
+                                             .progress = opt.show_progress ? "generating" : ""});
   const Tensor<float, cpu> fake = f.features(images);
   Metrics out;
   out.emplace_back("fd", metrics::frechet_distance(real.stats, metrics::feature_stats(fake)));

@@ -17,14 +17,19 @@
 //   log.jsonl                one record per log_every steps: step, seconds, losses, lr; evals
 //   samples/step_NNNNNNN.png sample grids (or 2-D scatter plots) from a fixed noise batch
 //   samples.png, losses.png  the latest grid and the loss curves
-// A new run refuses a directory that already holds one; resume continues it bit for bit
-// (same seed, thread count and build). A NaN or infinite loss stops the run with
-// TrainingDiverged, leaving the last good checkpoint as it was.
+// A new run refuses a directory that already holds one (unless asked to `restart` it);
+// resume continues it bit for bit (same seed, thread count and build), or starts it again
+// from step 0 when it stopped before its first checkpoint. A directory is locked while a run
+// trains in it (run_lock.hpp). SIGINT / SIGTERM finish the current step, write a checkpoint
+// and return (TrainResult::stopped_by); a NaN or infinite loss stops the run with
+// TrainingDiverged, leaving the last good checkpoint as it was and naming it.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -41,7 +46,9 @@
 #include "../models/hyper.hpp"
 #include "../models/step_losses.hpp"
 #include "checkpoint.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
+#include "run_lock.hpp"
 
 namespace gantry::train {
 
@@ -57,13 +64,19 @@ struct TrainerOptions {
   int accumulate = 1;            // micro-batches per step (gradient accumulation)
   int64_t log_every = 10;        // JSONL records
   int64_t sample_every = 0;      // sample pictures (0: at the end only)
-  int64_t checkpoint_every = 0;  // checkpoints (0: at the end only)
+  int64_t checkpoint_every = -1;  // checkpoints (0: at the end only; -1: auto_checkpoint_every)
   int64_t eval_every = 0;        // the evaluate hook (0: at the end only, when set)
   int64_t samples = 64;          // pictures show this many (rounded to whole rows per class)
   bool resume = false;
+  bool restart = false;          // discard the run already in out_dir (its checkpoint, log, pictures)
+  bool stop_on_signals = true;   // SIGINT / SIGTERM: checkpoint after the current step and return
   bool show_progress = true;
   ProgressOptions progress{};
 };
+
+// The default checkpoint interval: about 20 checkpoints a run, at least every 500 steps, so
+// a crash or a kill costs at most a twentieth of the run.
+inline int64_t auto_checkpoint_every(int64_t steps) { return std::clamp<int64_t>(steps / 20, 1, 500); }
 
 // Streams derived from the run's seed, so init, noise and data never share counters.
 inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
@@ -79,6 +92,7 @@ struct TrainResult {
   double seconds = 0;
   Metrics last;  // the last step's losses (and the last evaluation)
   std::string checkpoint;
+  int stopped_by = 0;  // the signal (SIGINT, SIGTERM) that stopped the run early, or 0
 };
 
 namespace detail {
@@ -103,7 +117,11 @@ class Trainer {
     check(opt_.steps >= 1, "Trainer: steps must be >= 1, found ", opt_.steps);
     check(opt_.accumulate >= 1, "Trainer: accumulate must be >= 1, found ", opt_.accumulate);
     check(opt_.log_every >= 1, "Trainer: log_every must be >= 1, found ", opt_.log_every);
-    if (!opt_.resume) refuse_used_dir();  // early, before a caller spends time on anything else
+    check(!(opt_.resume && opt_.restart), "Trainer: resume and restart exclude each other");
+    if (opt_.checkpoint_every < 0) opt_.checkpoint_every = auto_checkpoint_every(opt_.steps);
+    // Early, before a caller spends time on anything else: the lock, then the directory.
+    lock_.emplace(opt_.out_dir);
+    if (!opt_.resume && !opt_.restart) refuse_used_dir();
   }
 
   // Extra numbers every eval_every steps and at the end (e.g. FD), logged and shown.
@@ -120,8 +138,19 @@ class Trainer {
     int64_t step = 0;
     Rng rng(derive_seed(opt_.seed, noise_stream));
     std::optional<int64_t> resume_step;
-    if (opt_.resume) {
-      check(fs::exists(checkpoint_path()), "Trainer: cannot resume: ", checkpoint_path(), " does not exist");
+    bool resume = opt_.resume;
+    if (resume && !fs::exists(checkpoint_path())) {
+      // A run stopped (or diverged) before its first checkpoint: nothing to continue from,
+      // so it starts again; without even a log there was never a run here.
+      check(fs::exists(log_path()), "Trainer: cannot resume: ", opt_.out_dir, " holds no run (no ", checkpoint_path(),
+            ", no ", log_path(), ")");
+      note("gantry: " + opt_.out_dir + " has a log but no checkpoint (the run stopped before its first one); "
+           "starting it again from step 0");
+      resume = false;
+      remove_run_files();
+    }
+    if (opt_.restart) remove_run_files();
+    if (resume) {
       RunState st = load_checkpoint(checkpoint_path(), model_);
       check(st.hyper == models::hyper_to_json(model_.hyper()), "Trainer: cannot resume ", checkpoint_path(),
             ": it was trained with hyper-parameters ", io::json::dump(st.hyper), ", this run has ",
@@ -137,7 +166,9 @@ class Trainer {
     } else {
       refuse_used_dir();
     }
-    io::JsonlLog log(log_path(), io::JsonlOptions{.truncate = !opt_.resume, .resume_step = resume_step});
+    io::JsonlLog log(log_path(), io::JsonlOptions{.truncate = !resume, .resume_step = resume_step});
+    std::optional<StopRequest> stop;
+    if (opt_.stop_on_signals) stop.emplace();
 
     ProgressOptions popt = opt_.progress;
     popt.start = step;
@@ -177,17 +208,21 @@ class Trainer {
       if (opt_.sample_every > 0 && step % opt_.sample_every == 0 && step < opt_.steps) write_samples(step);
       if (opt_.checkpoint_every > 0 && step % opt_.checkpoint_every == 0 && step < opt_.steps)
         save(step, rng);
+      if (stop && StopRequest::signal() != 0 && step < opt_.steps) {
+        result.stopped_by = StopRequest::signal();
+        break;
+      }
     }
     progress.finish();
     save(step, rng);
     write_samples(step);
-    if (evaluate) run_evaluation(log, step, result);
-    // The curves of the step losses (not the seconds or the evaluations, on other scales); a
-    // run resumed at its last step has run no step and draws none.
-    if (!loss_keys_.empty()) io::plot_losses(log_path(), path("losses.png"), loss_keys_);
+    if (evaluate && result.stopped_by == 0) run_evaluation(log, step, result);
     result.step = step;
     result.seconds = seconds();
     result.checkpoint = checkpoint_path();
+    // The curves of the step losses (not the seconds or the evaluations, on other scales); a
+    // run resumed at its last step has run no step and draws none.
+    if (!loss_keys_.empty()) io::plot_losses(log_path(), path("losses.png"), loss_keys_);
     return result;
   }
 
@@ -221,7 +256,18 @@ class Trainer {
   void refuse_used_dir() const {
     for (const std::string& p : {checkpoint_path(), log_path()})
       check(!std::filesystem::exists(p), "Trainer: ", opt_.out_dir, " already holds a run (", p,
-            " exists); resume it or choose another output directory");
+            " exists); resume it, restart it (discarding it) or choose another output directory");
+  }
+
+  // The files a run writes (and nothing else in its directory).
+  void remove_run_files() const {
+    namespace fs = std::filesystem;
+    for (const char* name : {"checkpoint.safetensors", "log.jsonl", "samples.png", "losses.png"}) fs::remove(path(name));
+    fs::remove_all(path("samples"));
+  }
+
+  void note(const std::string& line) const {
+    if (opt_.show_progress) *opt_.progress.out << line << '\n';
   }
   static constexpr int num_classes = detail::model_classes<Model>();
 
@@ -316,7 +362,21 @@ class Trainer {
     const std::string kept = last_good_ >= 0 ? "the last good checkpoint (step " + std::to_string(last_good_) +
                                                    ") is " + checkpoint_path() + ", left unchanged"
                                              : "no checkpoint had been written yet";
-    fail<TrainingDiverged>("training diverged at generator step ", step, ": ", bad, "; ", kept);
+    fail<TrainingDiverged>("training diverged at generator step ", step, ": ", bad, "; ", kept, "; ",
+                           learning_rate_hint());
+  }
+
+  // What to look at first when a run diverges: its learning rates, named as the
+  // hyper-parameters are (so they can be set again).
+  std::string learning_rate_hint() const {
+    std::string rates;
+    const io::json::Value h = models::hyper_to_json(model_.hyper());
+    if (h.is_object())
+      for (const auto& [k, v] : h.as_object())
+        if (v.is_number() && (k == "lr" || k.find("lr_") != std::string::npos || k.find("_lr") != std::string::npos))
+          rates += (rates.empty() ? "" : ", ") + k + " = " + io::json::dump(v);
+    return rates.empty() ? std::string("lower the learning rates")
+                         : "lower the learning rates (" + rates + ") or raise the batch size";
   }
 
   Model& model_;
@@ -325,6 +385,7 @@ class Trainer {
   io::json::Value run_;
   int64_t last_good_ = -1;
   std::vector<std::string> loss_keys_;
+  std::optional<RunLock> lock_;
 };
 
 }  // namespace gantry::train
