@@ -23,7 +23,7 @@ if(differ)
 endif()
 
 file(SHA256 ${WORK_DIR}/straight/checkpoint.safetensors before)
-run(1 train ${common} --steps 20 --out ${WORK_DIR}/straight)
+run(2 train ${common} --steps 20 --out ${WORK_DIR}/straight)
 if(NOT last_err MATCHES "already holds a run")
   message(FATAL_ERROR "a second run into a used directory: unexpected message: ${last_err}")
 endif()

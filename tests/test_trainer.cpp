@@ -192,8 +192,15 @@ TEST_CASE("trainer: a checkpoint every twentieth of the run by default; a locked
   TempDir d("lock");
   Toy model(small_hyper(), 1);
   data::ToyStream stream(data::ToyDistribution::eight_gaussians, 32, Rng(1));
-  train::Trainer first(model, stream, options(d.str(), 4), io::json::Object{{"data", "8gaussians"}});
-  // A second trainer on the same directory while the first holds it (as another process would).
-  CHECK_THROWS_WITH_AS(train::Trainer(model, stream, options(d.str(), 4), io::json::Object{{"data", "8gaussians"}}),
-                       doctest::Contains("is in use by a training that is still running"), train::RunDirectoryInUse);
+  train::Trainer trainer(model, stream, options(d.str(), 4), io::json::Object{{"data", "8gaussians"}});
+  {
+    // The lock another training would hold on the directory.
+    const train::RunLock other(d.str());
+    CHECK_THROWS_WITH_AS(trainer.run(), doctest::Contains("is in use by a training that is still running"),
+                         train::RunDirectoryInUse);
+    CHECK_FALSE(std::filesystem::exists(d.str() + "/log.jsonl"));  // nothing was written
+  }
+  CHECK(trainer.run().step == 4);  // free again
+  const auto o = options(d.str(), 100);
+  CHECK(o.checkpoint_every == -1);  // the default: auto_checkpoint_every(steps)
 }

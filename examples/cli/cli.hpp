@@ -73,18 +73,21 @@ inline const char* usage = R"(usage:
                                features of a training image, trained on its k = 50 nearest
                                neighbours (the set is built once and cached); dcgan and lsgan
                                use the dcgan nets (32x32)
-      --dim D                  width: resnet 32, 64 (default) or 128 (the paper's);
+      --dim D                  width: resnet 32 (default), 64 or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
                                sagan, biggan, adcgan, acgan, tacgan, unetgan,
-                               unetgan-baseline, icgan, cc-icgan: Ch 16, 32 or 64
-                               (default, the papers');
-                               biggan-deep, logan: Ch 16 or 32 (default);
-                               dcgan, lsgan: NGF = NDF 32 or 64 (default, the paper's)
+                               unetgan-baseline, icgan, cc-icgan: Ch 16 (default), 32 or
+                               64 (the papers'); biggan-deep, logan: Ch 16 (default) or 32;
+                               dcgan, lsgan: NGF = NDF 32 (default) or 64 (the paper's);
+                               with --preset paper the papers' widths are the defaults
       --seed S                 default 0
       --threads T              default: all cores
-      --preset gantry|paper    the starting hyper-parameters: gantry's (default: the settings
-                               of the results in docs/; the learning rate decays to 0 over
-                               --steps, and on 2-D data it is 1e-3) or the paper's
+      --preset gantry|paper    the starting settings: gantry's (default: those of the results
+                               in docs/: the widths above, the learning rate decaying to 0
+                               over --steps, on 2-D data lr 1e-3 decayed over 3000 steps,
+                               and the docs' overrides: wgan-gp g_batch_size=64, biggan
+                               ema_decay=0.999, sagan/biggan-deep/logan g_lr=4e-4
+                               d_lr=1.6e-3) or the paper's (its widths and settings)
       --set name=value         override a hyper-parameter (repeatable), e.g. --set lr=1e-4
       --resume                 continue the run in --out from its checkpoint (a run that
                                stopped before its first checkpoint starts again)
@@ -310,30 +313,55 @@ constexpr int64_t image_side() {
     return 0;
 }
 
-// The hyper-parameters a run starts from, before --set: `preset` "paper" gives the paper's
-// (WGAN-GP on 2-D data: gan_toy.py's), "gantry" (the default) the settings behind the
-// results in docs/: the learning rate decays to 0 over this run's --steps as the paper's
-// over its 100k, and on 2-D data it is 1e-3 (docs/models/wgan_gp.md: 8 of 8 modes, 92 %).
+// The channels of the model's images (0 for 2-D points).
 template <class Model>
 constexpr int image_channels() {
-  using Out = typename Model::Pair::GNet::output;
-  if constexpr (requires { Out::channels; })
-    return Out::channels;
+  if constexpr (image_side<Model>() > 0)
+    return Model::Pair::GNet::output::channels;
   else
     return 0;
 }
 
+// --preset gantry (the default) or paper, checked.
+inline bool paper_preset(const std::string& preset) {
+  if (preset != "gantry" && preset != "paper") fail<UsageError>("--preset expects gantry or paper, found '", preset, "'");
+  return preset == "paper";
+}
+
+// The width a model trains at without --dim: with --preset gantry the one of the results in
+// docs/ (Fashion-MNIST: WGAN's nets and DCGAN's at 32, the BigGAN family at Ch 16), with
+// --preset paper the papers' (64; 32 for BigGAN-deep and LOGAN, which gantry offers up to 32).
+inline int64_t default_dim(const RunConfig& c, bool paper) {
+  if (c.toy()) return 512;
+  if (!paper) return hinge_model(c.model) ? 16 : 32;
+  return c.model == "biggan-deep" || c.model == "logan" ? 32 : 64;
+}
+
+// The hyper-parameters a run starts from, before --set. --preset paper: the paper's (on 2-D
+// data gan_toy.py's). --preset gantry (the default): the settings behind the results in
+// docs/, so the documented command lines reproduce them: the learning rate decays to 0 over
+// this run's --steps as the paper's over its 100k; on 2-D data lr 1e-3 decayed over 3000
+// steps (docs/models/wgan_gp.md: 8 of 8 modes, 92 %); and the overrides the runs in
+// docs/models/ used (WGAN-GP's G batch 64; BigGAN's EMA decay 0.999; 4x the learning rates
+// for SAGAN, BigGAN-deep and LOGAN at these small widths).
 template <class Model>
 typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps, const std::string& preset = "gantry") {
-  if (preset != "gantry" && preset != "paper") fail<UsageError>("--preset expects gantry or paper, found '", preset, "'");
+  const bool paper = paper_preset(preset);
   typename Model::Hyper h{};
   if constexpr (requires { Model::paper_hyper(); }) h = Model::paper_hyper();
   if constexpr (requires { h.decay_steps; }) {
     if (c.toy()) h = Model::Hyper::toy();
-    if (preset == "gantry") {
-      h.decay_steps = steps;
+    if (!paper) {
+      h.decay_steps = c.toy() ? 3000 : steps;
       if (c.toy()) h.lr = 1e-3;
     }
+  }
+  if (!paper && !c.toy()) {
+    std::vector<std::string> sets;
+    if (c.model == "wgan-gp") sets = {"g_batch_size=64"};
+    if (c.model == "biggan") sets = {"ema_decay=0.999"};
+    if (c.model == "sagan" || c.model == "biggan-deep" || c.model == "logan") sets = {"g_lr=4e-4", "d_lr=1.6e-3"};
+    for (const auto& s : sets) models::hyper_set(h, s);
   }
   return h;
 }

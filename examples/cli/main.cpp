@@ -134,7 +134,7 @@ int run(int argc, char** argv) {
     }
     check_data_option(c);
     c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
-    c.dim = a.integer("dim", c.toy() ? 512 : c.model == "biggan-deep" || c.model == "logan" ? 32 : 64);
+    c.dim = a.integer("dim", default_dim(c, paper_preset(a.str("preset", "gantry"))));
     check_resumed_run(a, c);
     return with_model(Command::train, a, c, nullptr);
   }

@@ -119,9 +119,7 @@ class Trainer {
     check(opt_.log_every >= 1, "Trainer: log_every must be >= 1, found ", opt_.log_every);
     check(!(opt_.resume && opt_.restart), "Trainer: resume and restart exclude each other");
     if (opt_.checkpoint_every < 0) opt_.checkpoint_every = auto_checkpoint_every(opt_.steps);
-    // Early, before a caller spends time on anything else: the lock, then the directory.
-    lock_.emplace(opt_.out_dir);
-    if (!opt_.resume && !opt_.restart) refuse_used_dir();
+    if (!opt_.resume && !opt_.restart) refuse_used_dir();  // early, before a caller spends time on anything else
   }
 
   // Extra numbers every eval_every steps and at the end (e.g. FD), logged and shown.
@@ -134,7 +132,7 @@ class Trainer {
 
   TrainResult run() {
     namespace fs = std::filesystem;
-    fs::create_directories(opt_.out_dir);
+    const RunLock lock(opt_.out_dir);  // (creates the directory) held until the run returns or throws
     int64_t step = 0;
     Rng rng(derive_seed(opt_.seed, noise_stream));
     std::optional<int64_t> resume_step;
@@ -142,8 +140,8 @@ class Trainer {
     if (resume && !fs::exists(checkpoint_path())) {
       // A run stopped (or diverged) before its first checkpoint: nothing to continue from,
       // so it starts again; without even a log there was never a run here.
-      check(fs::exists(log_path()), "Trainer: cannot resume: ", opt_.out_dir, " holds no run (no ", checkpoint_path(),
-            ", no ", log_path(), ")");
+      check(fs::exists(log_path()), "Trainer: cannot resume: ", checkpoint_path(), " does not exist (", opt_.out_dir,
+            " holds no run: no ", log_path(), " either)");
       note("gantry: " + opt_.out_dir + " has a log but no checkpoint (the run stopped before its first one); "
            "starting it again from step 0");
       resume = false;
@@ -385,7 +383,6 @@ class Trainer {
   io::json::Value run_;
   int64_t last_good_ = -1;
   std::vector<std::string> loss_keys_;
-  std::optional<RunLock> lock_;
 };
 
 }  // namespace gantry::train
