@@ -53,7 +53,10 @@ std::string quote(const std::string& s) {
 // Runs gantry with `args` to the end.
 Result run(const std::vector<std::string>& args) {
   std::string cmd = quote(gantry());
-  for (const auto& a : args) cmd += " " + quote(a);
+  for (const auto& a : args) {
+    cmd += ' ';  // (not " " + quote(a): GCC 12 warns falsely, -Wrestrict, on that temporary)
+    cmd += quote(a);
+  }
   cmd += " 2>&1";
   Result r;
   FILE* p = ::popen(cmd.c_str(), "r");
