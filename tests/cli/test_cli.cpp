@@ -277,6 +277,21 @@ TEST_CASE("a run stopped before its first checkpoint: --resume starts it again, 
   fs::remove_all(d);
 }
 
+TEST_CASE("killed outright (SIGKILL), a run has its default checkpoints to resume from") {
+  const std::string d = scratch("kill"), out = d + "/run";
+  const int64_t steps = 300;  // the default interval: a checkpoint every 15 steps
+  const pid_t pid = start(toy_run(out, steps, {"--log-every", "1"}), d + "/killed.txt");
+  wait_for_lines(out + "/log.jsonl", 40);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(wait_status(pid) == 128 + SIGKILL);
+  REQUIRE_MESSAGE(fs::exists(out + "/checkpoint.safetensors"), read_file(d + "/killed.txt"));
+  const Result resumed = run(toy_run(out, steps, {"--log-every", "1", "--resume"}));
+  CHECK_MESSAGE(resumed.status == 0, resumed.out);
+  CHECK_FALSE(contains(resumed.out, "starting it again from step 0"));  // it continued from a checkpoint
+  CHECK(lines(out + "/log.jsonl") == steps + 1);  // every step's record once, and the evaluation
+  fs::remove_all(d);
+}
+
 TEST_CASE("a run directory is locked while a training runs in it") {
   const std::string d = scratch("lock"), out = d + "/run";
   const pid_t pid = start(toy_run(out, 100000, {"--log-every", "1"}), d + "/first.txt");
