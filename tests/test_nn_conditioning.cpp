@@ -329,3 +329,56 @@ TEST_CASE("second order through the conditioning (double): z, features, shared, 
       [&](const std::vector<Var<double, cpu>>& in) { return g.forward(in[0], y, in[1], false); }, inputs);
   CHECK_MESSAGE(r.ok, r.report);
 }
+
+TEST_CASE("ClassChannels<K>: the one-hot class appended to a vector or as constant planes to an image") {
+  static_assert(std::is_same_v<ClassChannels<3>::output<Vector<5>>, Vector<8>>);
+  static_assert(std::is_same_v<ClassChannels<3>::output<Image<2, 4, 5>>, Image<5, 4, 5>>);
+  Rng gen(3);
+  Init init{gen};
+  const std::vector<int64_t> y{2, 0};
+  SUBCASE("vector, inside a Generator with Classes<K>") {
+    using G = Generator<Latent<2>, Classes<3>, ClassChannels<3>>;
+    G::module<double, cpu> g(init);
+    const auto z = part_fixture::input({2, 2}, 4);
+    const auto out = g.forward(z, y, false).value();
+    const auto zv = z.value().to_vector();
+    CHECK(out.shape() == Shape{2, 5});
+    CHECK(out.to_vector() == std::vector<double>{zv[0], zv[1], 0, 0, 1, zv[2], zv[3], 1, 0, 0});
+    int params = 0;
+    for_each_parameter<double, cpu>(g, [&](const std::string&, Var<double, cpu>&) { ++params; });
+    CHECK(params == 0);
+  }
+  SUBCASE("image planes, first and second order (double)") {
+    using D = Discriminator<Image<2, 3, 3>, ClassChannels<3>, Flatten, Linear<1>>;
+    D::module<double, cpu> d(init);
+    const auto x = part_fixture::input({2, 2, 3, 3}, 5);
+    Context<double, cpu> ctx;
+    ctx.labels = y;
+    ClassChannels<3>::module<Image<2, 3, 3>, double, cpu> part(init);
+    const auto planes = part.forward(x, ctx).value();
+    CHECK(planes.shape() == Shape{2, 5, 3, 3});
+    const auto v = planes.to_vector();
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t k = 0; k < 3; ++k)
+        for (int64_t i = 0; i < 9; ++i)
+          CHECK(v[static_cast<std::size_t>((b * 5 + 2 + k) * 9 + i)] == (k == y[static_cast<std::size_t>(b)] ? 1.0 : 0.0));
+    std::vector<Var<double, cpu>> inputs{x};
+    for_each_parameter<double, cpu>(d, [&](const std::string&, Var<double, cpu>& p) { inputs.push_back(p); });
+    const auto f = [&](const std::vector<Var<double, cpu>>& in) {
+      const auto s = d.forward(in[0], y, false);
+      return mul(s, s);
+    };
+    const auto first = gradcheck(f, inputs);
+    CHECK_MESSAGE(first.ok, first.report);
+    const auto second = gradgradcheck(f, inputs);
+    CHECK_MESSAGE(second.ok, second.report);
+  }
+  SUBCASE("errors name the labels") {
+    ClassChannels<3>::module<Vector<2>, float, cpu> part(init);
+    Context<float, cpu> ctx;
+    const Var<float> x(Tensor<float>::zeros(Shape{2, 2}));
+    CHECK_THROWS_WITH(part.forward(x, ctx), doctest::Contains("ClassChannels<3>: expected 2 class labels for a batch of 2, found 0"));
+    ctx.labels = {1, -1};
+    CHECK_THROWS_WITH(part.forward(x, ctx), doctest::Contains("class label -1 of sample 1 is outside [0, 3)"));
+  }
+}

@@ -2,7 +2,7 @@
 // gantry/models: the papers as nets + hyper-parameters + paper policies of the one step
 // template models::Gan (gan.hpp; docs/new_gan.md): WGAN and WGAN-GP, SAGAN, BigGAN and
 // BigGAN-deep, LOGAN, ADC-GAN (with AC-GAN, TAC-GAN), U-Net GAN, IC-GAN and cc-IC-GAN
-// (docs/models/), DCGAN and LSGAN; CSGAN and CycleGAN on the translation step template
+// (docs/models/), DCGAN, LSGAN and the conditional DCGAN; CSGAN and CycleGAN on the translation step template
 // (translation.hpp).
 #include "models/biggan.hpp"
 #include "models/biggan_deep.hpp"
@@ -11,6 +11,7 @@
 #include "models/condition.hpp"
 #include "models/csgan.hpp"
 #include "models/csgan_official.hpp"
+#include "models/cdcgan.hpp"
 #include "models/dcgan.hpp"
 #include "models/gan.hpp"
 #include "models/hinge_gan.hpp"

@@ -31,6 +31,7 @@
 #include "nn/heads.hpp"
 #include "nn/unet.hpp"
 #include "nn/conditioning.hpp"
+#include "nn/class_channels.hpp"
 #include "nn/block_norm.hpp"
 #include "nn/wgan_resblock.hpp"
 #include "nn/gblock.hpp"

@@ -1,0 +1,132 @@
+// models::cdcgan (include/gantry/models/cdcgan.hpp): one training step against PyTorch
+// (tests/fixtures/make_cdcgan_fixtures.py: the same nets written in PyTorch from the
+// description, the same starting values; D loss and every D gradient, G loss and every G
+// gradient, buffers afterwards), the nets' shapes and parameter counts, and the class reaching
+// both nets.
+#include <doctest/doctest.h>
+
+#include <gantry/models/cdcgan.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hashed_init.hpp"
+#include "part_fixture.hpp"
+
+using namespace gantry;
+
+namespace {
+
+// The fixture's nets: z 8, NGF = NDF = 8, so that every gradient fits a ~170 KB file.
+using Small = models::cdcgan<Image<1, 32, 32>, 10, 8, 8, 8>;
+using Collect = part_fixture::detail::Collect<float, cpu>;
+
+static_assert(std::is_same_v<models::cdcgan_nets<Image<3, 32, 32>>::G::output, Image<3, 32, 32>>);
+static_assert(std::is_same_v<models::cdcgan_nets<Image<3, 32, 32>>::D::output, Vector<1>>);
+static_assert(models::cdcgan_nets<Image<1, 32, 32>>::G::num_classes == 10);
+
+template <class M>
+int64_t count_parameters(M& m) {
+  int64_t n = 0;
+  for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("cdcgan: one D step and one G step match PyTorch (losses, every gradient, buffers)") {
+  const auto f = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/cdcgan_step.safetensors");
+  Small m(Small::paper_hyper(), 1);
+  part_fixture::WorstError worst;
+  auto& G = m.nets.G;
+  auto& D = m.nets.D;
+  test::set_initial(G, "G.");
+  test::set_initial(D, "D.");
+
+  const auto xs = test::hashed_uniform("x", 4 * 32 * 32);
+  const Var<float> x(Tensor<float>::from({4, 1, 32, 32}, std::vector<float>(xs.begin(), xs.end())));
+  const Var<float> z_d(f.get<float>("z_d", {4, 8})), z_g(f.get<float>("z_g", {4, 8}));
+  const auto y_real = f.get_ints("y_real"), y_fake = f.get_ints("y_fake"), y_g = f.get_ints("y_g");
+
+  Var<float> fake;
+  {
+    no_grad guard;
+    fake = Var<float>(G.forward(z_d, y_fake, true).value());
+  }
+  worst.check(f, "fake_sum", sum(fake).value().reshape({1}), "sum of the D step's fakes");
+
+  const auto d_real = D.forward(x, y_real, true);
+  const auto d_fake = D.forward(fake, y_fake, true);
+  const auto d_loss = NonSaturating::d_loss(d_real, d_fake);
+  d_loss.backward();
+  worst.check(f, "d_real", d_real.value(), "D(x, y)");
+  worst.check(f, "d_fake", d_fake.value(), "D(G(z, y), y)");
+  worst.check(f, "d_loss", d_loss.value().reshape({1}), "D loss");
+
+  Collect dc, gc;
+  D.visit(dc, "");
+  G.visit(gc, "");
+  int compared = 0;
+  for (auto& [name, p] : dc.params) {
+    worst.check(f, "grad.D." + name, p->grad().value(), "D loss gradient of D." + name);
+    ++compared;
+  }
+  // The G step: D's gradients were compared above; they accumulate further and are not read.
+  const auto g_loss = NonSaturating::g_loss(D.forward(G.forward(z_g, y_g, true), y_g, true));
+  g_loss.backward();
+  worst.check(f, "g_loss", g_loss.value().reshape({1}), "G loss");
+  for (auto& [name, p] : gc.params) {
+    worst.check(f, "grad.G." + name, p->grad().value(), "G loss gradient of G." + name);
+    ++compared;
+  }
+  for (auto& [name, b] : gc.buffers) {
+    worst.check(f, "buffer.G." + name, *b, "buffer G." + name);
+    ++compared;
+  }
+  for (auto& [name, b] : dc.buffers) {
+    worst.check(f, "buffer.D." + name, *b, "buffer D." + name);
+    ++compared;
+  }
+  int in_file = 0;
+  for (const auto& [key, e] : f.tensors) in_file += key.rfind("grad.", 0) == 0 || key.rfind("buffer.", 0) == 0;
+  CHECK(compared == in_file);
+  CHECK(compared == 30);  // 10 + 8 parameters, 6 + 6 buffers
+  MESSAGE("cdcgan step vs PyTorch (float64 reference): ", compared, " tensors, worst relative error ", worst.error,
+          " (", worst.where, ")");
+}
+
+TEST_CASE("cdcgan: parameters counted by hand (Image<1, 32, 32>, 10 classes, z 100, NGF = NDF = 64)") {
+  models::cdcgan<Image<1, 32, 32>> m(models::AdamGanHyper{}, 1);
+  // G: ConvT (110 -> 256, 4x4), three CBN tables (gain and bias [10, C]) and three ConvTs.
+  const int64_t g = 110 * 256 * 16 + 2 * 10 * 256 + 256 * 128 * 16 + 2 * 10 * 128 + 128 * 64 * 16 + 2 * 10 * 64 +
+                    64 * 1 * 16;
+  CHECK(count_parameters(m.nets.G) == g);
+  // D: every strided conv sees 10 class planes more than the previous layer's channels.
+  const int64_t d = 64 * 11 * 16 + 128 * 74 * 16 + 2 * 128 + 256 * 138 * 16 + 2 * 256 + 256 * 16;
+  CHECK(count_parameters(m.nets.D) == d);
+  CHECK(std::string(decltype(m)::name) == "cdcgan");
+}
+
+TEST_CASE("cdcgan: the class reaches both nets") {
+  Small m(Small::paper_hyper(), 3);
+  Rng rng(5);
+  const Var<float> z(randn<float>(Shape{2, 8}, rng));
+  no_grad guard;
+  // Same noise, another class: another image (bit-identical if the class were ignored; at
+  // N(0, 0.02) the change is small), and D scores one image differently per class.
+  const auto a = m.nets.G.forward(z, {0, 0}, false).value().to_vector();
+  const auto b = m.nets.G.forward(z, {0, 9}, false).value().to_vector();
+  const std::size_t half = a.size() / 2;
+  CHECK(std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(half), b.begin()));
+  double moved = 0;
+  for (std::size_t i = half; i < a.size(); ++i) moved = std::max(moved, static_cast<double>(std::abs(a[i] - b[i])));
+  CHECK(moved > 0);
+  const Var<float> x(Tensor<float>::from({2, 1, 32, 32}, std::vector<float>(a.begin(), a.end())));
+  const auto s0 = m.nets.D.forward(x, {3, 3}, false).value().to_vector();
+  const auto s1 = m.nets.D.forward(x, {3, 4}, false).value().to_vector();
+  CHECK(s0[0] == s1[0]);
+  CHECK(s0[1] != s1[1]);
+  CHECK_THROWS_WITH(m.nets.D.forward(x, {3, 10}, false), doctest::Contains("class label 10 of sample 1 is outside [0, 10)"));
+}
