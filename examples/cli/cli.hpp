@@ -42,7 +42,7 @@ namespace json = gantry::io::json;
 
 inline const char* usage = R"(usage:
   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
-                        unetgan-baseline|icgan|cc-icgan|dcgan|lsgan
+                        unetgan-baseline|icgan|cc-icgan|dcgan|lsgan|cdcgan
                 --data fashion-mnist|8gaussians|25gaussians|swissroll|folder:DIR|points:FILE.csv
                 --steps N --out DIR [options]
                                          folder:DIR: PNG/JPEG images (grey, resized and
@@ -72,13 +72,15 @@ inline const char* usage = R"(usage:
                                are conditioned on instances: the Fashion-MNIST classifier's
                                features of a training image, trained on its k = 50 nearest
                                neighbours (the set is built once and cached); dcgan and lsgan
-                               use the dcgan nets (32x32)
+                               use the dcgan nets (32x32), cdcgan the same nets with the
+                               class as an input of both (class-conditional)
       --dim D                  width: resnet 32 (default), 64 or 128 (the paper's);
                                toy 128 or 512 (default, the paper's);
                                sagan, biggan, adcgan, acgan, tacgan, unetgan,
                                unetgan-baseline, icgan, cc-icgan: Ch 16 (default), 32 or
                                64 (the papers'); biggan-deep, logan: Ch 16 (default) or 32;
-                               dcgan, lsgan: NGF = NDF 32 (default) or 64 (the paper's);
+                               dcgan, lsgan, cdcgan: NGF = NDF 32 (default) or 64 (the
+                               paper's);
                                with --preset paper the papers' widths are the defaults
       --seed S                 default 0
       --threads T              default: all cores
@@ -87,7 +89,8 @@ inline const char* usage = R"(usage:
                                over --steps, on 2-D data lr 1e-3 decayed over 3000 steps,
                                and the docs' overrides: wgan-gp g_batch_size=64, biggan
                                ema_decay=0.999, sagan/biggan-deep/logan g_lr=4e-4
-                               d_lr=1.6e-3) or the paper's (its widths and settings)
+                               d_lr=1.6e-3, cdcgan batch_size=64) or the paper's (its
+                               widths and settings)
       --set name=value         override a hyper-parameter (repeatable), e.g. --set lr=1e-4
       --resume                 continue the run in --out from its checkpoint (a run that
                                stopped before its first checkpoint starts again)
@@ -299,8 +302,8 @@ inline bool hinge_model(const std::string& name) {
          name == "acgan" || name == "tacgan" || name == "unetgan" || name == "unetgan-baseline" || name == "icgan" ||
          name == "cc-icgan";
 }
-// Unconditional DCGAN-net models, Fashion-MNIST padded to 32.
-inline bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan"; }
+// DCGAN-net models (cdcgan class-conditional, the others not), Fashion-MNIST padded to 32.
+inline bool dcgan_model(const std::string& name) { return name == "dcgan" || name == "lsgan" || name == "cdcgan"; }
 // Two-domain translators (models/csgan.hpp): their own data, nets and commands (translation.hpp).
 inline bool translation_model(const std::string& name) { return name == "csgan" || name == "cyclegan"; }
 
@@ -343,7 +346,7 @@ inline int64_t default_dim(const RunConfig& c, bool paper) {
 // this run's --steps as the paper's over its 100k; on 2-D data lr 1e-3 decayed over 3000
 // steps (docs/models/wgan_gp.md: 8 of 8 modes, 92 %); and the overrides the runs in
 // docs/models/ used (WGAN-GP's G batch 64; BigGAN's EMA decay 0.999; 4x the learning rates
-// for SAGAN, BigGAN-deep and LOGAN at these small widths).
+// for SAGAN, BigGAN-deep and LOGAN at these small widths; the conditional DCGAN's batch 64).
 template <class Model>
 typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps, const std::string& preset = "gantry") {
   const bool paper = paper_preset(preset);
@@ -361,6 +364,7 @@ typename Model::Hyper default_hyper(const RunConfig& c, int64_t steps, const std
     if (c.model == "wgan-gp") sets = {"g_batch_size=64"};
     if (c.model == "biggan") sets = {"ema_decay=0.999"};
     if (c.model == "sagan" || c.model == "biggan-deep" || c.model == "logan") sets = {"g_lr=4e-4", "d_lr=1.6e-3"};
+    if (c.model == "cdcgan") sets = {"batch_size=64"};
     for (const auto& s : sets) models::hyper_set(h, s);
   }
   return h;
@@ -780,6 +784,7 @@ std::optional<int> run_at_width(const char* name, Command cmd, const Args& a, co
 // nullopt when c.model is not one of them.
 using Family = std::optional<int> (*)(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_wgan_family(Command, const Args&, const RunConfig&, const io::TensorFile*);   // wgan-gp, wgan, dcgan, lsgan
+std::optional<int> run_cdcgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_hinge_family(Command, const Args&, const RunConfig&, const io::TensorFile*);  // sagan, biggan, biggan-deep
 std::optional<int> run_logan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 std::optional<int> run_adcgan(Command, const Args&, const RunConfig&, const io::TensorFile*);

@@ -2,7 +2,7 @@
 // commands, models_*.cpp its models by family:
 //
 //   gantry train  --model wgan-gp|wgan|sagan|biggan|biggan-deep|logan|adcgan|acgan|tacgan|unetgan|
-//                         unetgan-baseline|icgan|cc-icgan|dcgan|lsgan
+//                         unetgan-baseline|icgan|cc-icgan|dcgan|lsgan|cdcgan
 //                 --data fashion-mnist|8gaussians|25gaussians|swissroll --steps N --out DIR [options]
 //   gantry sample --checkpoint FILE [--n 64] [--out grid.png] [--seed S] [--class K] [--truncation T]
 //                 [--standing-stats N] [--decision-map maps.png] [--instance image.png]
@@ -27,16 +27,16 @@ void no_such_model(const RunConfig& c) {
   fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
                      " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
                      "--net toy --dim 128|512 for the 2-D data; sagan, biggan, adcgan, acgan, tacgan, unetgan, unetgan-baseline, icgan and cc-icgan --dim 16|32|64 and "
-                     "biggan-deep and logan --dim 16|32 for fashion-mnist; dcgan and lsgan --dim 32|64 for fashion-mnist)");
+                     "biggan-deep and logan --dim 16|32 for fashion-mnist; dcgan, lsgan and cdcgan --dim 32|64 for fashion-mnist)");
 }
 
 int with_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  for (const Family family : {run_wgan_family, run_hinge_family, run_logan, run_adcgan, run_acgan, run_tacgan, run_unetgan,
+  for (const Family family : {run_wgan_family, run_cdcgan, run_hinge_family, run_logan, run_adcgan, run_acgan, run_tacgan, run_unetgan,
                                   run_icgan, run_csgan, run_cyclegan})
     if (const std::optional<int> rc = family(cmd, a, c, f)) return *rc;
   fail<UsageError>("unknown --model '", c.model,
                    "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, logan, adcgan, acgan, tacgan, unetgan, "
-                   "unetgan-baseline, icgan, cc-icgan, dcgan, lsgan, csgan or cyclegan)");
+                   "unetgan-baseline, icgan, cc-icgan, dcgan, lsgan, cdcgan, csgan or cyclegan)");
 }
 
 // The command line's words for a run, as in a usage line.

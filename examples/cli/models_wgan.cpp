@@ -10,7 +10,7 @@ namespace gantry_cli {
 
 std::optional<int> run_wgan_family(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
   const auto run = [&]<class Model>(std::type_identity<Model>) { return std::optional<int>(run_model<Model>(cmd, a, c, f)); };
-  if (dcgan_model(c.model)) {
+  if (c.model == "dcgan" || c.model == "lsgan") {
     if (c.toy() || c.net != "dcgan") no_such_model(c);
     const bool ls = c.model == "lsgan";
     if (c.dim == 32)

@@ -373,6 +373,35 @@ TEST_CASE("a user's own images from a folder") {
   fs::remove_all(d);
 }
 
+TEST_CASE("a class-conditional model on a folder of 10 class sub-directories, then one class sampled") {
+  const std::string d = scratch("classes"), dir = d + "/images";
+  // Class k: discs of radius 4 + k (two each), in sub-directory class_<k>.
+  for (int k = 0; k < 10; ++k) {
+    const std::string sub = dir + "/class_" + std::to_string(k);
+    fs::create_directories(sub);
+    for (int i = 0; i < 2; ++i) {
+      io::Image8 img(32, 32, 1);
+      for (int y = 0; y < 32; ++y)
+        for (int x = 0; x < 32; ++x)
+          img.at(y, x)[0] = (x - 16) * (x - 16) + (y - 16) * (y - 16) < (4 + k) * (4 + k) ? 200 + 20 * i : 10;
+      io::write_png(sub + "/disc" + std::to_string(i) + ".png", img);
+    }
+  }
+  const Result r = run({"train", "--model", "cdcgan", "--data", "folder:" + dir, "--threads", "1", "--steps", "2",
+                        "--set", "batch_size=8", "--out", d + "/run"});
+  CHECK_MESSAGE(r.status == 0, r.out);
+  const Result s = run({"sample", "--checkpoint", d + "/run/checkpoint.safetensors", "--class", "3", "--n", "4",
+                        "--out", d + "/three.png"});
+  CHECK_MESSAGE(s.status == 0, s.out);
+  CHECK(contains(s.out, "wrote 4 samples"));
+  CHECK(fs::exists(d + "/three.png"));
+  const Result bad = run({"sample", "--checkpoint", d + "/run/checkpoint.safetensors", "--class", "10", "--out",
+                          d + "/ten.png"});
+  CHECK(bad.status == 2);
+  CHECK_MESSAGE(contains(bad.out, "--class must be in [0, 10), found 10"), bad.out);
+  fs::remove_all(d);
+}
+
 TEST_CASE("a checkpoint written through the library works with gantry sample and eval") {
   using namespace gantry;
   const std::string d = scratch("library");
