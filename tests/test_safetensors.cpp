@@ -501,3 +501,66 @@ TEST_CASE("safetensors: a failed write leaves the existing file untouched") {
   CHECK(f.get<float>("w").to_vector() == std::vector<float>{5, 6, 7});
   for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 }
+
+TEST_CASE("safetensors: gantry's checksums find bytes changed after writing") {
+  auto msg = [](const std::string& path) {
+    try {
+      io::read_safetensors(path);
+    } catch (const FormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto p = temp_path("checksummed.safetensors");
+  io::SafetensorsWriter w;
+  w.add("G.weight", Tensor<float, cpu>::from({1.0f, 2.0f, 3.0f})).add_ints("step", {7}).metadata("note", "n");
+  w.write(p);
+  const auto f = io::read_safetensors(p);
+  CHECK(f.checksummed);
+  CHECK(f.metadata == std::map<std::string, std::string>{{"note", "n"}});  // the checksums are not the caller's
+  const std::string good = read_bytes(p);
+  // The CRC-32 of the float bytes 1, 2, 3 (Python: '%08x' % zlib.crc32(struct.pack('<3f', 1, 2, 3))).
+  CHECK(good.find("\\\"G.weight\\\":\\\"b20e96b1\\\"") != std::string::npos);
+
+  // One flipped bit in the data: the tensor is named, nothing loads.
+  std::string bad = good;
+  bad[bad.size() - 2] = static_cast<char>(bad[bad.size() - 2] ^ 0x01);
+  write_bytes(p, bad);
+  CHECK(msg(p).find("tensor 'G.weight' does not match the checksum written with it (CRC-32 b20e96b1, its bytes give ") !=
+        std::string::npos);
+  CHECK(msg(p).find("the file was changed or damaged after it was written") != std::string::npos);
+
+  // A checksum removed, a tensor added, a broken checksum entry.
+  std::string drop = good;
+  const auto at = drop.find("\\\"G.weight\\\":\\\"b20e96b1\\\",");
+  REQUIRE(at != std::string::npos);
+  drop.replace(at, std::string("\\\"G.weight\\\":\\\"b20e96b1\\\",").size(),
+               std::string("\\\"G.weight\\\":\\\"b20e96b1\\\",").size(), ' ');
+  write_bytes(p, drop);
+  CHECK(msg(p).find("tensor 'G.weight' has no checksum") != std::string::npos);
+  std::string junk = good;
+  junk.replace(junk.find("b20e96b1"), 8, "zzzzzzzz");
+  write_bytes(p, junk);
+  CHECK(msg(p).find("tensor 'G.weight' does not match the checksum written with it (CRC-32 zzzzzzzz") != std::string::npos);
+
+  // Files of other writers (no checksums) load as they are; the key is gantry's own.
+  const auto plain = make_file("plain.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                               float_bytes({1, 2}));
+  CHECK_FALSE(io::read_safetensors(plain).checksummed);
+  io::TensorFile reserved;
+  reserved.tensors["a"] = io::TensorEntry::from_ints({1});
+  reserved.metadata["gantry.crc32"] = "{}";
+  CHECK_THROWS_WITH(io::write_safetensors(temp_path("reserved.safetensors"), reserved),
+                    "safetensors: the metadata key 'gantry.crc32' is reserved (gantry writes the tensors' checksums there)");
+}
+
+TEST_CASE("shapes: element counts that overflow int64 are refused, empty shapes are not") {
+  CHECK_THROWS_WITH(Shape({int64_t{1} << 62, int64_t{1} << 62, 4}),
+                    "shape [4611686018427387904, 4611686018427387904, 4] has more than 2^63 - 1 elements");
+  CHECK(Shape({int64_t{1} << 62, 0, int64_t{1} << 62}).numel() == 0);
+  io::TensorEntry e;
+  e.shape = {int64_t{1} << 62, int64_t{1} << 62, 0};
+  CHECK(e.numel() == 0);
+  e.shape = {int64_t{1} << 40, int64_t{1} << 40};
+  CHECK_THROWS_AS(e.numel(), ShapeError);
+}

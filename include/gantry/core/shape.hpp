@@ -14,6 +14,22 @@ namespace gantry {
 
 inline constexpr int max_rank = 6;
 
+// The number of elements of a shape: 0 when any dimension is 0, however large the others;
+// ShapeError when the product does not fit in int64 (a file's shape such as [2^62, 2^62, 4]
+// must not overflow a signed product).
+inline int64_t checked_numel(const int64_t* dims, std::size_t rank) {
+  for (std::size_t i = 0; i < rank; ++i)
+    if (dims[i] == 0) return 0;
+  int64_t n = 1;
+  for (std::size_t i = 0; i < rank; ++i)
+    if (__builtin_mul_overflow(n, dims[i], &n)) {
+      std::ostringstream s;
+      for (std::size_t j = 0; j < rank; ++j) s << (j ? ", " : "[") << dims[j];
+      fail<ShapeError>("shape ", s.str(), "] has more than 2^63 - 1 elements");
+    }
+  return n;
+}
+
 class Shape {
  public:
   Shape() = default;
@@ -26,16 +42,11 @@ class Shape {
   // Negative axes count from the end, as in NumPy.
   int64_t dim(int axis) const { return dims_[static_cast<size_t>(normalize_axis(axis))]; }
 
-  int64_t numel() const {
-    int64_t n = 1;
-    for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<size_t>(i)];
-    return n;
-  }
+  int64_t numel() const { return checked_numel(dims_.data(), static_cast<std::size_t>(rank_)); }
   // Number of elements after axis `axis` (the stride of that axis, row-major).
   int64_t stride(int axis) const {
-    int64_t s = 1;
-    for (int i = normalize_axis(axis) + 1; i < rank_; ++i) s *= dims_[static_cast<size_t>(i)];
-    return s;
+    const int first = normalize_axis(axis) + 1;
+    return checked_numel(dims_.data() + first, static_cast<std::size_t>(rank_ - first));
   }
   int normalize_axis(int axis) const {
     int a = axis < 0 ? axis + rank_ : axis;
@@ -73,6 +84,7 @@ class Shape {
       check<ShapeError>(*b >= 0, "shape dimensions must be >= 0, found ", *b);
       dims_[static_cast<size_t>(rank_++)] = *b;
     }
+    numel();  // refuses a shape whose element count overflows
   }
   std::array<int64_t, max_rank> dims_{};
   int rank_ = 0;

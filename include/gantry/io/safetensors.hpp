@@ -6,7 +6,11 @@
 //   the data  every tensor's bytes, contiguous, row-major, little-endian; [b, e) is relative to
 //             the start of the data, and the tensors cover it exactly (no holes, no overlap)
 // The reader checks all of this and names the file and the problem when a check fails. The
-// writer never leaves a half-written file (see atomic_file.hpp). docs/checkpoints.md has the
+// writer never leaves a half-written file (see atomic_file.hpp). gantry also writes a CRC-32
+// of every tensor's bytes into the metadata (key "gantry.crc32", a JSON object of 8-digit hex
+// strings by tensor name); the reader verifies them when present, so bytes changed after
+// writing are an error instead of a silently different model (files of other writers have no
+// such key and load as they are). docs/checkpoints.md has the
 // naming convention and how to read the files from Python.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,6 +29,8 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+#include <zlib.h>
 
 #include "../core/error.hpp"
 #include "../core/shape.hpp"
@@ -122,6 +128,16 @@ inline std::string shape_str(const std::vector<int64_t>& s) {
 
 inline std::string file_label(const std::string& path) { return path.empty() ? "(tensors not read from a file)" : path; }
 
+// The metadata key of the tensors' checksums, and a tensor's CRC-32 as 8 hex digits.
+inline constexpr char checksum_key[] = "gantry.crc32";
+inline std::string crc32_hex(const std::vector<unsigned char>& bytes) {
+  const auto crc = static_cast<uint32_t>(::crc32_z(::crc32_z(0L, Z_NULL, 0), bytes.data(), bytes.size()));
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(8, '0');
+  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(7 - i)] = digits[(crc >> (4 * i)) & 0xF];
+  return out;
+}
+
 }  // namespace detail
 
 // One tensor of a file: its element type, shape and raw little-endian bytes (row-major).
@@ -130,11 +146,7 @@ struct TensorEntry {
   std::vector<int64_t> shape;
   std::vector<unsigned char> bytes;
 
-  int64_t numel() const {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    return n;
-  }
+  int64_t numel() const { return checked_numel(shape.data(), shape.size()); }
 
   // A copy of a tensor's values (F32 or F64, as T), from any device.
   template <class T, class D>
@@ -172,7 +184,8 @@ struct TensorEntry {
 struct TensorFile {
   std::string path;  // where it was read from (for error messages)
   std::map<std::string, TensorEntry> tensors;
-  std::map<std::string, std::string> metadata;
+  std::map<std::string, std::string> metadata;  // without gantry's checksums (below)
+  bool checksummed = false;  // read: every tensor matched the CRC-32 gantry wrote with it
 
   bool contains(const std::string& name) const { return tensors.count(name) != 0; }
 
@@ -340,6 +353,11 @@ class SafetensorsReader {
       e.bytes.resize(static_cast<std::size_t>(s.end - s.begin));
       read_at(e.bytes.data(), e.bytes.size(), 8 + n + s.begin);
     }
+    if (const auto it = file.metadata.find(checksum_key); it != file.metadata.end()) {
+      verify_checksums(it->second, file);
+      file.metadata.erase(it);
+      file.checksummed = true;
+    }
     return file;
   }
 
@@ -347,6 +365,31 @@ class SafetensorsReader {
   template <class... A>
   [[noreturn]] void bad(A&&... a) const {
     fail<FormatError>("safetensors: ", path_, ": ", std::forward<A>(a)...);
+  }
+
+  // Every tensor against the CRC-32 written with it, and no checksum without its tensor.
+  void verify_checksums(const std::string& text, const TensorFile& file) const {
+    json::Value sums;
+    try {
+      sums = json::parse(text);
+    } catch (const Error& e) {
+      bad("the tensors' checksums (metadata \"", checksum_key, "\") are not valid JSON: ", e.what());
+    }
+    if (!sums.is_object())
+      bad("the tensors' checksums (metadata \"", checksum_key, "\") must be a JSON object, found ", sums.kind_name());
+    for (const auto& [name, sum] : sums.as_object())
+      if (!file.contains(name))
+        bad("the checksums name a tensor '", name, "' that the file does not have (the file was changed after "
+            "it was written)");
+    for (const auto& [name, e] : file.tensors) {
+      const json::Value* sum = sums.find(name);
+      if (!sum) bad("tensor '", name, "' has no checksum (the file was changed after it was written)");
+      if (!sum->is_string()) bad("the checksum of tensor '", name, "' must be a string, found ", sum->kind_name());
+      const std::string actual = crc32_hex(e.bytes);
+      if (sum->as_string() != actual)
+        bad("tensor '", name, "' does not match the checksum written with it (CRC-32 ", sum->as_string(),
+            ", its bytes give ", actual, "): the file was changed or damaged after it was written");
+    }
   }
 
   void read_at(void* dst, std::size_t count, uint64_t offset) const {
@@ -455,17 +498,22 @@ inline void write_safetensors(const std::string& path, const TensorFile& file) {
   for (const auto& [k, v] : file.metadata) {
     detail::check_utf8_name(k, ("metadata key '" + k + "'").c_str());
     detail::check_utf8_name(v, ("the metadata value for '" + k + "'").c_str());
+    check<Error>(k != detail::checksum_key, "safetensors: the metadata key '", k,
+                 "' is reserved (gantry writes the tensors' checksums there)");
   }
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
     return dtype_size(a->second.dtype) > dtype_size(b->second.dtype);
   });
 
   json::Value header = json::Object{};
-  if (!file.metadata.empty()) {
-    json::Object meta;
-    for (const auto& [k, v] : file.metadata) meta.emplace_back(k, v);
-    header["__metadata__"] = std::move(meta);
+  json::Object meta;
+  for (const auto& [k, v] : file.metadata) meta.emplace_back(k, v);
+  if (!file.tensors.empty()) {  // after the caller's metadata
+    json::Object sums;
+    for (const auto& [name, e] : file.tensors) sums.emplace_back(name, detail::crc32_hex(e.bytes));
+    meta.emplace_back(detail::checksum_key, json::dump(json::Value(std::move(sums))));
   }
+  if (!meta.empty()) header["__metadata__"] = std::move(meta);
   uint64_t offset = 0;
   for (const auto* kv : order) {
     const TensorEntry& e = kv->second;
