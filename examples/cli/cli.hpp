@@ -282,11 +282,11 @@ inline void check_data_option(const RunConfig& c) {
 
 // The reference points drawn next to generated 2-D samples: 1000 of the distribution, or
 // (points:FILE) up to 1000 of the file's.
+inline Tensor<float, cpu> reference_points(const Tensor<float, cpu>& all) {
+  return all.narrow0(0, std::min<int64_t>(all.dim(0), 1000)).clone();
+}
 inline Tensor<float, cpu> reference_points(const RunConfig& c) {
-  if (c.points()) {
-    const Tensor<float, cpu> all = data::read_points_csv(c.path());
-    return all.narrow0(0, std::min<int64_t>(all.dim(0), 1000)).clone();
-  }
+  if (c.points()) return reference_points(data::read_points_csv(c.path()));
   Rng ref(12345);
   return data::toy_samples(data::parse_toy_distribution(c.data), 1000, ref);
 }
@@ -483,19 +483,19 @@ int train_command(const Args& a, const RunConfig& c) {
   const auto report = [&](const train::TrainResult& r, const std::string& pictures) { return report_run(r, o, pictures); };
 
   if (c.toy()) {
-    const auto run_on = [&](auto& stream) {
+    const auto run_on = [&](auto& stream, Tensor<float, cpu> reference) {
       train::Trainer trainer(model, stream, o, c.to_json());
-      trainer.reference_points = reference_points(c);
+      trainer.reference_points = std::move(reference);
       if (const toy::Modes* modes = toy_modes(c.data))
         trainer.evaluate = [modes, eval_samples](Model& m, int64_t) { return train::toy_metrics(m, *modes, eval_samples, 99); };
       return report(trainer.run(), "; pictures " + o.out_dir + "/samples.png, " + o.out_dir + "/losses.png");
     };
     if (c.points()) {
       data::PointStream stream(data::read_points_csv(c.path()), model.batch_size(), data_rng);
-      return run_on(stream);
+      return run_on(stream, reference_points(stream.points()));
     }
     data::ToyStream stream(data::parse_toy_distribution(c.data), model.batch_size(), data_rng);
-    return run_on(stream);
+    return run_on(stream, reference_points(c));
   } else {
     constexpr int64_t side = image_side<Model>();
     constexpr int K = Model::Pair::num_classes;

@@ -117,11 +117,10 @@ int run(int argc, char** argv) {
     if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))
       fail<UsageError>("--out: ", out, " exists and is ", io::describe(io::file_kind(out)), ", not a run directory");
     if (!a.resume && !a.restart)
-      for (const char* name : {"checkpoint.safetensors", "log.jsonl"})
-        if (std::filesystem::exists(std::filesystem::path(out) / name))
-          fail<UsageError>("--out: ", out, " already holds a run (", (std::filesystem::path(out) / name).string(),
-                           " exists); pass --resume to continue it, --restart to discard it and start anew, or "
-                           "choose another --out");
+      if (const auto used = train::existing_run_file(out))
+        fail<UsageError>("--out: ", out, " already holds a run (", *used,
+                         " exists); pass --resume to continue it, --restart to discard it and start anew, or "
+                         "choose another --out");
     if (translation_model(c.model)) {
       const bool builtin = c.data == "fashion-edges";
       const int64_t size = a.integer("size", builtin ? 32 : 256);

@@ -227,6 +227,11 @@ struct LossPlotOptions {
   int64_t left = 64, right = 16, top = 16, bottom = 32;  // margins around the plot area (and the axis titles)
 };
 
+// A learning rate among a log's fields or a model's hyper-parameters: lr, lr_*, *_lr (g_lr, d_lr).
+inline bool is_learning_rate_key(const std::string& k) {
+  return k == "lr" || k.rfind("lr_", 0) == 0 || (k.size() > 3 && k.compare(k.size() - 3, 3, "_lr") == 0);
+}
+
 // The fields a loss plot draws by default: the numbers of a trainer's step records (those
 // with "seconds"), but not the x key, the seconds or the learning rates, which are on other
 // scales; a log without step records (an evaluation sweep): every numeric field but the x key.
@@ -237,8 +242,7 @@ inline std::vector<std::string> default_plot_keys(const std::vector<json::Value>
   for (const auto& r : recs) {
     if (!r.is_object() || (steps && r.find("seconds") == nullptr)) continue;
     for (const auto& [k, v] : r.as_object()) {
-      const bool rate = k == "lr" || k.rfind("lr_", 0) == 0 || (k.size() > 3 && k.compare(k.size() - 3, 3, "_lr") == 0);
-      if (k == x_key || !v.is_number() || (steps && (k == "seconds" || rate))) continue;
+      if (k == x_key || !v.is_number() || (steps && (k == "seconds" || is_learning_rate_key(k)))) continue;
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
   }

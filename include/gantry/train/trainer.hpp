@@ -78,6 +78,16 @@ struct TrainerOptions {
 // a crash or a kill costs at most a twentieth of the run.
 inline int64_t auto_checkpoint_every(int64_t steps) { return std::clamp<int64_t>(steps / 20, 1, 500); }
 
+// The file that shows a run already lives in `dir` (its checkpoint, else its log), if any: a new
+// run there must resume it, restart it or go elsewhere (the command line checks this up front).
+inline std::optional<std::string> existing_run_file(const std::string& dir) {
+  for (const char* name : {"checkpoint.safetensors", "log.jsonl"}) {
+    const std::string p = (std::filesystem::path(dir) / name).string();
+    if (std::filesystem::exists(p)) return p;
+  }
+  return std::nullopt;
+}
+
 // Streams derived from the run's seed, so init, noise and data never share counters.
 inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
   std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
@@ -197,8 +207,6 @@ class Trainer {
       ++step;
       if (!models::all_finite(losses)) diverged(log, step, losses);
       result.last = losses;
-      if (loss_keys_.empty())
-        for (const auto& kv : losses) loss_keys_.push_back(kv.first);
       if (step % opt_.log_every == 0 || step == opt_.steps) write_record(log, step, seconds(), losses);
       progress.update(step, losses);
       if (evaluate && opt_.eval_every > 0 && step % opt_.eval_every == 0 && step < opt_.steps)
@@ -218,9 +226,9 @@ class Trainer {
     result.step = step;
     result.seconds = seconds();
     result.checkpoint = checkpoint_path();
-    // The curves of the step losses (not the seconds or the evaluations, on other scales); a
-    // run resumed at its last step has run no step and draws none.
-    if (!loss_keys_.empty()) io::plot_losses(log_path(), path("losses.png"), loss_keys_);
+    // The curves of the step losses (io::default_plot_keys: not the seconds, learning rates or
+    // evaluations, on other scales); a run resumed at its last step has run no step and draws none.
+    if (step > resume_step.value_or(0)) io::plot_losses(log_path(), path("losses.png"));
     return result;
   }
 
@@ -252,9 +260,9 @@ class Trainer {
   }
 
   void refuse_used_dir() const {
-    for (const std::string& p : {checkpoint_path(), log_path()})
-      check(!std::filesystem::exists(p), "Trainer: ", opt_.out_dir, " already holds a run (", p,
-            " exists); resume it, restart it (discarding it) or choose another output directory");
+    if (const auto p = existing_run_file(opt_.out_dir))
+      fail<Error>("Trainer: ", opt_.out_dir, " already holds a run (", *p,
+                  " exists); resume it, restart it (discarding it) or choose another output directory");
   }
 
   // The files a run writes (and nothing else in its directory).
@@ -371,7 +379,7 @@ class Trainer {
     const io::json::Value h = models::hyper_to_json(model_.hyper());
     if (h.is_object())
       for (const auto& [k, v] : h.as_object())
-        if (v.is_number() && (k == "lr" || k.find("lr_") != std::string::npos || k.find("_lr") != std::string::npos))
+        if (v.is_number() && io::is_learning_rate_key(k))
           rates += (rates.empty() ? "" : ", ") + k + " = " + io::json::dump(v);
     return rates.empty() ? std::string("lower the learning rates")
                          : "lower the learning rates (" + rates + ") or raise the batch size";
@@ -382,7 +390,6 @@ class Trainer {
   TrainerOptions opt_;
   io::json::Value run_;
   int64_t last_good_ = -1;
-  std::vector<std::string> loss_keys_;
 };
 
 }  // namespace gantry::train
