@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/shape.hpp"
 
 namespace gantry::data {
 
@@ -23,7 +24,8 @@ inline IdxArray read_idx(const std::string& path) {
     gzFile f;
     ~Closer() { gzclose(f); }
   } closer{f};
-  auto read_exact = [&](void* dst, std::size_t n, const char* what) {
+  // Reads n bytes of `what` into dst; `already` bytes of it came before (for the message).
+  auto read_exact = [&](void* dst, std::size_t n, const char* what, std::size_t already = 0, std::size_t whole = 0) {
     std::size_t got = 0;
     while (got < n) {
       const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - got, 1u << 30));
@@ -32,7 +34,8 @@ inline IdxArray read_idx(const std::string& path) {
         int err = 0;
         fail<FormatError>(path, ": corrupt data while reading ", what, " (", gzerror(f, &err), ")");
       }
-      if (r == 0) fail<FormatError>(path, ": truncated: expected ", n, " bytes of ", what, ", found ", got);
+      if (r == 0)
+        fail<FormatError>(path, ": truncated: expected ", whole ? whole : n, " bytes of ", what, ", found ", already + got);
       got += static_cast<std::size_t>(r);
     }
   };
@@ -45,16 +48,27 @@ inline IdxArray read_idx(const std::string& path) {
   const int rank = magic[3];
   if (rank < 1 || rank > 4) fail<FormatError>(path, ": expected 1 to 4 dimensions, found ", rank);
   IdxArray out;
-  std::size_t total = 1;
   for (int i = 0; i < rank; ++i) {
     std::uint8_t b[4];
     read_exact(b, 4, "the dimensions");
-    const int64_t d = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
-    out.dims.push_back(d);
-    total *= static_cast<std::size_t>(d);
+    out.dims.push_back((int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]});
   }
-  out.bytes.resize(total);
-  read_exact(out.bytes.data(), total, "the payload");
+  std::size_t total = 0;
+  try {
+    total = static_cast<std::size_t>(checked_numel(out.dims.data(), out.dims.size()));
+  } catch (const ShapeError&) {
+    std::string dims;
+    for (int64_t d : out.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
+    fail<FormatError>(path, ": the dimensions ", dims, " describe more than 2^63 bytes");
+  }
+  // The payload grows as it arrives (16 MiB at a time), so a short or hostile file that claims
+  // huge dimensions fails as truncated without gantry allocating what it claims.
+  constexpr std::size_t step = std::size_t{1} << 24;
+  for (std::size_t got = 0; got < total; got += step) {
+    const std::size_t n = std::min(step, total - got);
+    out.bytes.resize(got + n);
+    read_exact(out.bytes.data() + got, n, "the payload", got, total);
+  }
   return out;
 }
 

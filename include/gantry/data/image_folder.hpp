@@ -180,6 +180,13 @@ inline DecodedImage decode_image(const std::string& path, int channels) {
   const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) fail<FormatError>("image_folder: ", path, ": file too large");
   int w = 0, h = 0, n = 0;
+  // A header that claims far more pixels than the bytes could encode (PNG expands at most
+  // ~1032:1, baseline JPEG a few hundred pixels a byte) is refused before stb allocates them.
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  if (stbi_info_from_memory(data, static_cast<int>(bytes.size()), &w, &h, &n) &&
+      static_cast<double>(w) * h > 4096.0 * static_cast<double>(bytes.size()) + 1e6)
+    fail<FormatError>("image_folder: ", path, ": its header says ", w, " x ", h, " pixels, more than its ", bytes.size(),
+                      " bytes can hold (a truncated or corrupt file)");
   unsigned char* px = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
                                             &w, &h, &n, channels);
   if (!px) fail<FormatError>("image_folder: ", path, ": cannot decode (stb_image: ", stbi_failure_reason(), ")");

@@ -167,7 +167,15 @@ inline Image8 decode_png(std::string_view bytes) {
     i += 12 + len;
   }
   check<FormatError>(have_header, "read_png: missing or empty IHDR");
+  // zlib expands at most ~1032:1, so the data bounds the image: a small file that claims a huge
+  // one is refused before anything that size is allocated (and the products cannot overflow).
+  check<FormatError>(img.width <= (int64_t{1} << 31) - 1 && img.height <= (int64_t{1} << 31) - 1,
+                     "read_png: IHDR's size ", img.width, " x ", img.height, " exceeds PNG's limit of 2^31 - 1");
   const std::size_t row = static_cast<std::size_t>(img.width * img.channels);
+  const double claimed = static_cast<double>(row + 1) * static_cast<double>(img.height);
+  check<FormatError>(claimed <= 1032.0 * static_cast<double>(z.size()) + 1024.0, "read_png: IHDR says ", img.width,
+                     " x ", img.height, " pixels, but the image data has only ", z.size(),
+                     " compressed bytes, which cannot hold that many");
   uLongf rawlen = static_cast<uLongf>((row + 1) * static_cast<std::size_t>(img.height));
   std::vector<uint8_t> raw(rawlen);
   const int rc = ::uncompress(raw.data(), &rawlen, reinterpret_cast<const Bytef*>(z.data()), static_cast<uLong>(z.size()));
