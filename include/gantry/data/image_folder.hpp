@@ -172,6 +172,68 @@ struct DecodedImage {
   std::unique_ptr<unsigned char, Free> pixels;
 };
 
+// Debian 12's stb_image (v2.27) writes past a Huffman table when a JPEG's DHT segment
+// declares more than 256 codes (fixed upstream in 2.28; found by scripts/fuzz), so those files
+// are refused before stb sees them: the markers are walked to the end of the file as stb walks
+// them (a scan's entropy-coded bytes skipped, 0xFF 0x00 and RSTn inside it), every DHT table
+// is checked, and a segment running past the end (which stb would read as zeros) is refused.
+inline void check_jpeg_huffman_tables(const std::string& path, std::string_view b) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
+  const auto bad = [&](auto&&... what) {
+    fail<FormatError>("image_folder: ", path, ": cannot decode (a corrupt JPEG: ", what..., ")");
+  };
+  // A JPEG to stb: 0xFF fill bytes, then SOI (0xFF 0xD8).
+  std::size_t i = 0;
+  while (i < b.size() && byte(i) == 0xFF) ++i;
+  if (i == 0 || i >= b.size() || byte(i) != 0xD8) return;  // not a JPEG
+  ++i;
+  while (i + 4 <= b.size()) {
+    if (byte(i) != 0xFF) {
+      ++i;  // entropy-coded data of a scan
+      continue;
+    }
+    const unsigned char m = byte(i + 1);
+    if (m == 0x00 || m == 0xFF || (m >= 0xD0 && m <= 0xD7) || m == 0x01) {
+      i += m == 0xFF ? 1 : 2;  // stuffing, fill bytes, restart markers
+      continue;
+    }
+    if (m == 0xD9) return;  // EOI
+    const std::size_t len = (std::size_t{byte(i + 2)} << 8) | byte(i + 3);
+    if (len < 2 || i + 2 + len > b.size()) bad("marker segment 0xFF", std::hex, int(m), " runs past the end of the file");
+    if (m == 0xC4) {
+      std::size_t t = i + 4;
+      const std::size_t end = i + 2 + len;
+      while (t < end) {
+        if (t + 17 > end) bad("a Huffman table is cut short");
+        std::size_t codes = 0;
+        for (std::size_t k = 1; k <= 16; ++k) codes += byte(t + k);
+        if (codes > 256) bad("a Huffman table declares ", codes, " codes, at most 256 are possible");
+        t += 17 + codes;
+      }
+    }
+    i += 2 + len;
+  }
+}
+
+// The same stb_image reserves memory for a PNG chunk as its length field claims, before
+// reading it: every chunk must fit in the file (a 73-byte file claiming a 4 GB chunk is refused
+// here instead of allocated).
+inline void check_png_chunks(const std::string& path, std::string_view b) {
+  constexpr std::string_view signature{"\x89PNG\r\n\x1a\n", 8};
+  if (b.substr(0, 8) != signature) return;
+  std::size_t i = 8;
+  while (i + 8 <= b.size()) {  // a chunk's length and type; stb reserves as soon as it has read them
+    const std::size_t len = (std::size_t{static_cast<unsigned char>(b[i])} << 24) |
+                            (std::size_t{static_cast<unsigned char>(b[i + 1])} << 16) |
+                            (std::size_t{static_cast<unsigned char>(b[i + 2])} << 8) | static_cast<unsigned char>(b[i + 3]);
+    if (len + 4 > b.size() - i - 8)
+      fail<FormatError>("image_folder: ", path, ": cannot decode (a corrupt PNG: the chunk at byte ", i, " claims ", len,
+                        " bytes, past the end of the file)");
+    if (b.substr(i + 4, 4) == "IEND") return;
+    i += 12 + len;
+  }
+}
+
 // Reads and decodes `path` with `channels` channels (stb's conversion: grey is replicated,
 // RGB to grey is its luminance, alpha is dropped). FormatError names the file and stb's reason.
 inline DecodedImage decode_image(const std::string& path, int channels) {
@@ -179,6 +241,8 @@ inline DecodedImage decode_image(const std::string& path, int channels) {
   if (!f) fail<FormatError>("image_folder: ", path, ": cannot open for reading");
   const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) fail<FormatError>("image_folder: ", path, ": file too large");
+  check_jpeg_huffman_tables(path, bytes);
+  check_png_chunks(path, bytes);
   int w = 0, h = 0, n = 0;
   // A header that claims far more pixels than the bytes could encode (PNG expands at most
   // ~1032:1, baseline JPEG a few hundred pixels a byte) is refused before stb allocates them.
