@@ -199,7 +199,7 @@ inline void check_jpeg_huffman_tables(const std::string& path, std::string_view 
     }
     if (m == 0xD9) return;  // EOI
     const std::size_t len = (std::size_t{byte(i + 2)} << 8) | byte(i + 3);
-    if (len < 2 || i + 2 + len > b.size()) bad("marker segment 0xFF", std::hex, int(m), " runs past the end of the file");
+    if (len < 2 || i + 2 + len > b.size()) bad("marker segment 0xFF", std::hex, std::uppercase, int(m), " runs past the end of the file");
     if (m == 0xC4) {
       std::size_t t = i + 4;
       const std::size_t end = i + 2 + len;
