@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "hashed_init.hpp"
+#include "hashed_step.hpp"
 #include "part_fixture.hpp"
 
 using namespace gantry;
@@ -21,18 +21,12 @@ namespace {
 
 // The fixture's nets: z 8, NGF = NDF = 8, so that every gradient fits a ~170 KB file.
 using Small = models::cdcgan<Image<1, 32, 32>, 10, 8, 8, 8>;
-using Collect = part_fixture::detail::Collect<float, cpu>;
+using test::count_parameters;
 
 static_assert(std::is_same_v<models::cdcgan_nets<Image<3, 32, 32>>::G::output, Image<3, 32, 32>>);
 static_assert(std::is_same_v<models::cdcgan_nets<Image<3, 32, 32>>::D::output, Vector<1>>);
 static_assert(models::cdcgan_nets<Image<1, 32, 32>>::G::num_classes == 10);
 
-template <class M>
-int64_t count_parameters(M& m) {
-  int64_t n = 0;
-  for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
-  return n;
-}
 
 }  // namespace
 
@@ -40,58 +34,10 @@ TEST_CASE("cdcgan: one D step and one G step match PyTorch (losses, every gradie
   const auto f = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/cdcgan_step.safetensors");
   Small m(Small::paper_hyper(), 1);
   part_fixture::WorstError worst;
-  auto& G = m.nets.G;
-  auto& D = m.nets.D;
-  test::set_initial(G, "G.");
-  test::set_initial(D, "D.");
-
-  const auto xs = test::hashed_uniform("x", 4 * 32 * 32);
-  const Var<float> x(Tensor<float>::from({4, 1, 32, 32}, std::vector<float>(xs.begin(), xs.end())));
-  const Var<float> z_d(f.get<float>("z_d", {4, 8})), z_g(f.get<float>("z_g", {4, 8}));
-  const auto y_real = f.get_ints("y_real"), y_fake = f.get_ints("y_fake"), y_g = f.get_ints("y_g");
-
-  Var<float> fake;
-  {
-    no_grad guard;
-    fake = Var<float>(G.forward(z_d, y_fake, true).value());
-  }
-  worst.check(f, "fake_sum", sum(fake).value().reshape({1}), "sum of the D step's fakes");
-
-  const auto d_real = D.forward(x, y_real, true);
-  const auto d_fake = D.forward(fake, y_fake, true);
-  const auto d_loss = NonSaturating::d_loss(d_real, d_fake);
-  d_loss.backward();
-  worst.check(f, "d_real", d_real.value(), "D(x, y)");
-  worst.check(f, "d_fake", d_fake.value(), "D(G(z, y), y)");
-  worst.check(f, "d_loss", d_loss.value().reshape({1}), "D loss");
-
-  Collect dc, gc;
-  D.visit(dc, "");
-  G.visit(gc, "");
-  int compared = 0;
-  for (auto& [name, p] : dc.params) {
-    worst.check(f, "grad.D." + name, p->grad().value(), "D loss gradient of D." + name);
-    ++compared;
-  }
-  // The G step: D's gradients were compared above; they accumulate further and are not read.
-  const auto g_loss = NonSaturating::g_loss(D.forward(G.forward(z_g, y_g, true), y_g, true));
-  g_loss.backward();
-  worst.check(f, "g_loss", g_loss.value().reshape({1}), "G loss");
-  for (auto& [name, p] : gc.params) {
-    worst.check(f, "grad.G." + name, p->grad().value(), "G loss gradient of G." + name);
-    ++compared;
-  }
-  for (auto& [name, b] : gc.buffers) {
-    worst.check(f, "buffer.G." + name, *b, "buffer G." + name);
-    ++compared;
-  }
-  for (auto& [name, b] : dc.buffers) {
-    worst.check(f, "buffer.D." + name, *b, "buffer D." + name);
-    ++compared;
-  }
-  int in_file = 0;
-  for (const auto& [key, e] : f.tensors) in_file += key.rfind("grad.", 0) == 0 || key.rfind("buffer.", 0) == 0;
-  CHECK(compared == in_file);
+  test::set_initial(m.nets.G, "G.");
+  test::set_initial(m.nets.D, "D.");
+  const int compared = test::check_hashed_step<NonSaturating>(f, m.nets.G, m.nets.D, Shape{4, 1, 32, 32}, 8, worst,
+                                                              [](const std::string&) { return 0.0; });
   CHECK(compared == 30);  // 10 + 8 parameters, 6 + 6 buffers
   MESSAGE("cdcgan step vs PyTorch (float64 reference): ", compared, " tensors, worst relative error ", worst.error,
           " (", worst.where, ")");

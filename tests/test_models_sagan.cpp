@@ -13,13 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "hashed_init.hpp"
+#include "hashed_step.hpp"
 #include "part_fixture.hpp"
 
 using namespace gantry;
 using test::ends_with;
 using test::hashed_uniform;
 using test::initial_value;
+using test::count_parameters;
 using test::set_initial;
 
 namespace {
@@ -37,12 +38,6 @@ struct Collect : ParamVisitor<float, cpu> {
   void buffer(const std::string& name, Tensor<float, cpu>& b) override { buffers[name] = &b; }
 };
 
-template <class M>
-int64_t count_parameters(M& m) {
-  int64_t n = 0;
-  for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
-  return n;
-}
 
 // Gradients of a bias that only feeds a batch norm in training are zero in exact
 // arithmetic: both sides hold rounding noise, compared at this absolute scale.
@@ -59,63 +54,9 @@ TEST_CASE("sagan: one D step and one G step match PyTorch (losses, every gradien
   const auto f = io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/sagan_step.safetensors");
   Small m(models::sagan_hyper(), 1);
   part_fixture::WorstError worst;
-  auto& G = m.nets.G;
-  auto& D = m.nets.D;
-  set_initial(G, "G.");
-  set_initial(D, "D.");
-
-  const auto xs = hashed_uniform("x", 4 * 32 * 32);
-  std::vector<float> xf(xs.begin(), xs.end());
-  const Var<float> x(Tensor<float>::from({4, 1, 32, 32}, xf));
-  const Var<float> z_d(f.get<float>("z_d", {4, 8})), z_g(f.get<float>("z_g", {4, 8}));
-  const auto y_real = f.get_ints("y_real"), y_fake = f.get_ints("y_fake"), y_g = f.get_ints("y_g");
-
-  Var<float> fake;
-  {
-    no_grad guard;
-    fake = Var<float>(G.forward(z_d, y_fake, true).value());
-  }
-  worst.check(f, "fake_sum", sum(fake).value().reshape({1}), "sum of the D step's fakes");
-
-  const auto d_real = D.forward(x, y_real, true);
-  const auto d_fake = D.forward(fake, y_fake, true);
-  const auto d_loss = Hinge::d_loss(d_real, d_fake);
-  d_loss.backward();
-  worst.check(f, "d_real", d_real.value(), "D(x)");
-  worst.check(f, "d_fake", d_fake.value(), "D(G(z))");
-  worst.check(f, "d_loss", d_loss.value().reshape({1}), "D loss");
-
-  Collect dc, gc;
-  D.visit(dc, "");
-  G.visit(gc, "");
-  int compared = 0;
-  for (auto& [name, p] : dc.params) {
-    worst.check(f, "grad.D." + name, p->grad().value(), "D loss gradient of D." + name);
-    ++compared;
-  }
-  // The G step: D's gradients are already compared; D stays trainable (its grads accumulate
-  // and are not looked at again), as the PyTorch side takes autograd.grad of G's only.
-  const auto g_loss = Hinge::g_loss(D.forward(G.forward(z_g, y_g, true), y_g, true));
-  g_loss.backward();
-  worst.check(f, "g_loss", g_loss.value().reshape({1}), "G loss");
-  for (auto& [name, p] : gc.params) {
-    worst.check(f, "grad.G." + name, p->grad().value(), "G loss gradient of G." + name,
-                              min_scale_for("G." + name));
-    ++compared;
-  }
-  for (auto& [name, b] : gc.buffers) {
-    worst.check(f, "buffer.G." + name, *b, "buffer G." + name);
-    ++compared;
-  }
-  for (auto& [name, b] : dc.buffers) {
-    worst.check(f, "buffer.D." + name, *b, "buffer D." + name);
-    ++compared;
-  }
-  // Every gradient and buffer of the fixture was compared (nothing on one side only).
-  int in_file = 0;
-  for (const auto& [key, e] : f.tensors)
-    in_file += key.rfind("grad.", 0) == 0 || key.rfind("buffer.", 0) == 0;
-  CHECK(compared == in_file);
+  set_initial(m.nets.G, "G.");
+  set_initial(m.nets.D, "D.");
+  const int compared = test::check_hashed_step<Hinge>(f, m.nets.G, m.nets.D, Shape{4, 1, 32, 32}, 8, worst, min_scale_for);
   MESSAGE("sagan step vs PyTorch (float64 reference): ", compared, " tensors, worst relative error ", worst.error,
           " (", worst.where, ")");
 }

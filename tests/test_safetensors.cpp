@@ -69,6 +69,16 @@ int temp_files_left() {
 }
 std::string pid() { return std::to_string(::getpid()); }
 
+// What read_safetensors says about `path` ("no error" when it loads).
+std::string read_error(const std::string& path) {
+  try {
+    io::read_safetensors(path);
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST_CASE("json: values, exact integers, escapes and round trips") {
@@ -247,14 +257,7 @@ TEST_CASE("safetensors: a file written by PyTorch (tests/fixtures/make_safetenso
 }
 
 TEST_CASE("safetensors: broken files are rejected with the file and the problem") {
-  auto msg = [](const std::string& path) {
-    try {
-      io::read_safetensors(path);
-    } catch (const FormatError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto msg = read_error;
   const std::string ok_entry = "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
   const std::string two = float_bytes({1, 2});
 
@@ -503,14 +506,7 @@ TEST_CASE("safetensors: a failed write leaves the existing file untouched") {
 }
 
 TEST_CASE("safetensors: gantry's checksums find bytes changed after writing") {
-  auto msg = [](const std::string& path) {
-    try {
-      io::read_safetensors(path);
-    } catch (const FormatError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto msg = read_error;
   const auto p = temp_path("checksummed.safetensors");
   io::SafetensorsWriter w;
   w.add("G.weight", Tensor<float, cpu>::from({1.0f, 2.0f, 3.0f})).add_ints("step", {7}).metadata("note", "n");
