@@ -1,6 +1,7 @@
 // Faults while a checkpoint is written: a process killed (SIGKILL) at random moments of a
 // write, and a full disk (RLIMIT_FSIZE), must leave the previous checkpoint loadable and
-// byte-identical (io/atomic_file.hpp: a temporary file, fsync, rename). The divergence case
+// byte-identical (io/atomic_file.hpp: a temporary file, fsync, rename), and so must a run
+// directory that cannot be written (read-only). The divergence case
 // (NaN at step k) and the run lock are in test_trainer.cpp.
 #include <doctest/doctest.h>
 
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,6 +20,7 @@
 
 #include "gantry/core/philox.hpp"
 #include "gantry/io/safetensors.hpp"
+#include "gantry/train/run_lock.hpp"
 
 using namespace gantry;
 namespace fs = std::filesystem;
@@ -133,5 +136,46 @@ TEST_CASE("a full disk (RLIMIT_FSIZE) is a clear error, and the previous checkpo
   CHECK(bytes_of(path) == before);
   CHECK(temporary_files(dir) == 0);  // the partial temporary file was removed
   CHECK(io::read_safetensors(path).metadata.at("seed") == "1");
+  fs::remove_all(dir);
+}
+
+// `chattr +i|-i DIR`: the immutable attribute; false where it cannot be set.
+bool set_immutable(const fs::path& dir, bool on) {
+  std::string cmd = on ? "chattr +i '" : "chattr -i '";
+  cmd += dir.string();
+  cmd += "' 2>/dev/null";
+  return std::system(cmd.c_str()) == 0;
+}
+
+TEST_CASE("a read-only run directory is a clear error, and its checkpoint stays as it was") {
+  const fs::path dir = scratch("readonly");
+  const std::string path = (dir / "checkpoint.safetensors").string();
+  io::write_safetensors(path, checkpoint(1));
+  const std::string before = bytes_of(path);
+  // Permissions do not stop root (CI runs as root); the immutable attribute does, where the
+  // file system has it (ext4 here).
+  if (!set_immutable(dir, true)) {
+    MESSAGE("skipped: chattr +i is not available here (not root, or a file system without it)");
+    fs::remove_all(dir);
+    return;
+  }
+  std::string write_error = "(written)", lock_error = "(locked)";
+  try {
+    io::write_safetensors(path, checkpoint(2));
+  } catch (const io::WriteError& e) {
+    write_error = e.what();
+  }
+  try {
+    train::RunLock lock(dir.string());
+  } catch (const Error& e) {
+    lock_error = e.what();
+  }
+  const int leftovers = temporary_files(dir);
+  REQUIRE(set_immutable(dir, false));
+  CHECK_MESSAGE(write_error.find("Operation not permitted") != std::string::npos, write_error);
+  CHECK_MESSAGE(write_error.find(path + " is unchanged") != std::string::npos, write_error);
+  CHECK_MESSAGE(lock_error.find("cannot create " + (dir / ".lock").string()) != std::string::npos, lock_error);
+  CHECK(bytes_of(path) == before);
+  CHECK(leftovers == 0);
   fs::remove_all(dir);
 }
