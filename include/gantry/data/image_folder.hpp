@@ -24,6 +24,7 @@
 #include "../core/error.hpp"
 #include "../core/parallel.hpp"
 #include "../core/tensor.hpp"
+#include "../io/png.hpp"
 #include "fashion_mnist.hpp"
 
 #ifndef GANTRY_STB_IMAGE_INCLUDED
@@ -219,13 +220,11 @@ inline void check_jpeg_huffman_tables(const std::string& path, std::string_view 
 // reading it: every chunk must fit in the file (a 73-byte file claiming a 4 GB chunk is refused
 // here instead of allocated).
 inline void check_png_chunks(const std::string& path, std::string_view b) {
-  constexpr std::string_view signature{"\x89PNG\r\n\x1a\n", 8};
-  if (b.substr(0, 8) != signature) return;
+  if (b.substr(0, 8) != io::detail::png_signature) return;
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data());
   std::size_t i = 8;
   while (i + 8 <= b.size()) {  // a chunk's length and type; stb reserves as soon as it has read them
-    const std::size_t len = (std::size_t{static_cast<unsigned char>(b[i])} << 24) |
-                            (std::size_t{static_cast<unsigned char>(b[i + 1])} << 16) |
-                            (std::size_t{static_cast<unsigned char>(b[i + 2])} << 8) | static_cast<unsigned char>(b[i + 3]);
+    const std::size_t len = io::detail::get_u32(p + i);
     if (len + 4 > b.size() - i - 8)
       fail<FormatError>("image_folder: ", path, ": cannot decode (a corrupt PNG: the chunk at byte ", i, " claims ", len,
                         " bytes, past the end of the file)");

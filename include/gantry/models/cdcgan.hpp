@@ -13,7 +13,7 @@
 //      -> Conv4 (-> 1 logit)
 // D sees the class before every strided conv, so it can judge "is this a sandal" from its first
 // step; a projection head (BigGAN's) or conditional norms in G alone learnt the classes far more
-// slowly with these small nets (docs/models/dcgan.md has the comparison). Training as DCGAN: the
+// slowly with these small nets (docs/models/dcgan.md). Training as DCGAN: the
 // non-saturating loss, Adam lr 2e-4, beta1 0.5, batch 128, one D step per G step, N(0, 0.02).
 #include "../nn/class_channels.hpp"
 #include "../nn/conditional_batch_norm.hpp"
