@@ -173,11 +173,15 @@ struct DecodedImage {
   std::unique_ptr<unsigned char, Free> pixels;
 };
 
-// Debian 12's stb_image (v2.27) writes past a Huffman table when a JPEG's DHT segment
-// declares more than 256 codes (fixed upstream in 2.28; found by scripts/fuzz), so those files
-// are refused before stb sees them: the markers are walked to the end of the file as stb walks
-// them (a scan's entropy-coded bytes skipped, 0xFF 0x00 and RSTn inside it), every DHT table
-// is checked, and a segment running past the end (which stb would read as zeros) is refused.
+// Debian 12's stb_image (v2.27) mishandles two kinds of Huffman table (both found by
+// scripts/fuzz): it writes past the table when a JPEG's DHT segment declares more than 256
+// codes, and with exactly 256 codes none longer than 9 bits its fast lookup (one byte per
+// entry, 255 meaning "not here") sends the 256th code down the slow path, which decodes it as
+// another symbol (an assertion fails where assertions are on; 2.28 bounds-checks it). Neither
+// table occurs in a real JPEG (a scan uses at most 162 symbols), so those files are refused
+// before stb sees them: the markers are walked to the end of the file as stb walks them (a
+// scan's entropy-coded bytes skipped, 0xFF 0x00 and RSTn inside it), every DHT table is
+// checked, and a segment running past the end (which stb would read as zeros) is refused.
 inline void check_jpeg_huffman_tables(const std::string& path, std::string_view b) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
   const auto bad = [&](auto&&... what) {
@@ -206,9 +210,14 @@ inline void check_jpeg_huffman_tables(const std::string& path, std::string_view 
       const std::size_t end = i + 2 + len;
       while (t < end) {
         if (t + 17 > end) bad("a Huffman table is cut short");
-        std::size_t codes = 0;
-        for (std::size_t k = 1; k <= 16; ++k) codes += byte(t + k);
+        std::size_t codes = 0, longest = 0;
+        for (std::size_t k = 1; k <= 16; ++k) {
+          codes += byte(t + k);
+          if (byte(t + k) != 0) longest = k;
+        }
         if (codes > 256) bad("a Huffman table declares ", codes, " codes, at most 256 are possible");
+        if (codes == 256 && longest <= 9)  // stb's FAST_BITS
+          bad("a Huffman table of 256 codes, none longer than 9 bits, which stb_image 2.27 cannot decode");
         t += 17 + codes;
       }
     }
