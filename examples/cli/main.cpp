@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <new>
 
 #include "cli.hpp"
 
@@ -63,7 +64,7 @@ void check_resumed_run(const Args& a, const RunConfig& c) {
 void apply_data_dir(const Args& a) {
   if (!a.has("data-dir")) return;
   const std::string dir = a.str("data-dir");
-  if (!std::filesystem::is_directory(dir)) fail<UsageError>("--data-dir: ", dir, " is not a directory");
+  if (!std::filesystem::is_directory(path_status(dir))) fail<UsageError>("--data-dir: ", dir, " is not a directory");
   ::setenv("GANTRY_DATA_DIR", dir.c_str(), 1);
 }
 
@@ -102,11 +103,8 @@ int run(int argc, char** argv) {
     std::cout << usage;
     return 0;
   }
+  const Args a(argc, argv, 2, command_options(cmd));  // an unknown command or option: a usage error
   if (cmd == "train") {
-    const Args a(argc, argv, 2,
-                 {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every",
-                  "sample-every", "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps", "schedule",
-                  "test", "size", "load-size", "resume", "restart", "preset", "data-dir"});
     a.apply_threads();
     apply_data_dir(a);
     RunConfig c;
@@ -114,7 +112,7 @@ int run(int argc, char** argv) {
     c.data = a.required("data");
     a.required("steps");
     const std::string out = a.required("out");
-    if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))
+    if (const auto st = path_status(out); std::filesystem::exists(st) && !std::filesystem::is_directory(st))
       fail<UsageError>("--out: ", out, " exists and is ", io::describe(io::file_kind(out)), ", not a run directory");
     if (!a.resume && !a.restart)
       if (const auto used = train::existing_run_file(out))
@@ -138,7 +136,6 @@ int run(int argc, char** argv) {
     return with_model(Command::train, a, c, nullptr);
   }
   if (cmd == "translate") {
-    const Args a(argc, argv, 2, {"checkpoint", "in", "out", "direction", "official", "size", "prefix", "threads", "force"});
     a.apply_threads();
     if (a.has("official")) return translate_official(a);
     const io::TensorFile f = io::read_safetensors(a.required("checkpoint"));
@@ -146,11 +143,6 @@ int run(int argc, char** argv) {
     return with_model(Command::translate, a, c, &f);
   }
   if (cmd == "sample" || cmd == "eval") {
-    const Args a(argc, argv, 2, cmd == "sample" ? std::vector<std::string>{"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps", "decision-map", "instance", "test",
-                                                                           "force", "data-dir"}
-                                                : std::vector<std::string>{"checkpoint", "samples", "seed", "threads", "truncation",
-                                                                           "standing-stats", "latent-steps", "test", "data-dir"});
     a.apply_threads();
     apply_data_dir(a);
     if (cmd == "sample") {  // before any work: the picture must not replace anything
@@ -166,23 +158,16 @@ int run(int argc, char** argv) {
     return with_model(cmd == "sample" ? Command::sample : Command::eval, a, c, &f);
   }
   if (cmd == "plot") {
-    const Args a(argc, argv, 2, {"log", "out", "keys", "x", "force"});
     const std::string log = a.required("log"), out = a.output("out", a.required("out"), io::FileKind::png);
-    if (!std::filesystem::is_regular_file(log)) fail<UsageError>("--log: ", log, " is not a file");
-    std::vector<std::string> keys;
-    const std::string list = a.str("keys");
-    for (std::size_t pos = 0; pos < list.size();) {
-      const std::size_t comma = std::min(list.find(',', pos), list.size());
-      if (comma > pos) keys.push_back(list.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
+    if (!std::filesystem::is_regular_file(path_status(log))) fail<UsageError>("--log: ", log, " is not a file");
+    const std::vector<std::string> keys = split_list(a.str("keys"));
     io::LossPlotOptions po;
     po.x_key = a.str("x", "step");
     io::plot_losses(log, out, keys, po);
     std::cout << "wrote " << out << '\n';
     return 0;
   }
-  fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval, translate or plot)");
+  return 2;  // (command_options knows no other command)
 }
 
 }  // namespace gantry_cli
@@ -198,6 +183,10 @@ int main(int argc, char** argv) {
     const std::string own = gantry_cli::command_usage(cmd);
     std::cerr << "gantry: " << e.what() << "\n\n" << (own == "usage:\n" ? std::string(gantry_cli::usage) : own);
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "gantry: out of memory: this run needs more than the machine could give (lower --set batch_size, "
+                 "--dim, --n or --samples)\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "gantry: " << e.what() << '\n';
     return 1;

@@ -29,38 +29,14 @@
 
 namespace gantry_cli {
 
-// A --data / --test spec: fashion-edges, paired:A,B, side-by-side:DIR or unpaired:A,B.
-struct PairSpec {
-  std::string kind, dir_a, dir_b;
-  static PairSpec parse(const std::string& s, const char* option) {
-    PairSpec p;
-    const auto colon = s.find(':');
-    p.kind = s.substr(0, colon);
-    if (p.kind == "fashion-edges" && colon == std::string::npos) return p;
-    const std::string rest = colon == std::string::npos ? std::string() : s.substr(colon + 1);
-    if (p.kind == "side-by-side" && !rest.empty()) {
-      p.dir_a = rest;
-      return p;
-    }
-    const auto comma = rest.find(',');
-    if ((p.kind == "paired" || p.kind == "unpaired") && comma != std::string::npos && comma > 0 && comma + 1 < rest.size()) {
-      p.dir_a = rest.substr(0, comma);
-      p.dir_b = rest.substr(comma + 1);
-      return p;
-    }
-    fail<UsageError>(option, " expects fashion-edges, paired:DIR_A,DIR_B, side-by-side:DIR or unpaired:DIR_A,DIR_B; found '",
-                     s, "'");
-  }
-  bool builtin() const { return kind == "fashion-edges"; }
-  // The images in [0, 1] (split: the built-in task's "train" or "test").
-  data::ImagePairs load(const std::string& split, int channels, int64_t size) const {
-    if (builtin()) return data::fashion_mnist_edges(split);
-    const data::ImagePairOptions o{.channels_a = channels, .channels_b = channels, .load_size = size};
-    if (kind == "paired") return data::paired_folders(dir_a, dir_b, o);
-    if (kind == "side-by-side") return data::side_by_side(dir_a, o);
-    return data::unpaired_folders(dir_a, dir_b, o);
-  }
-};
+// The images of a --data / --test spec in [0, 1] (split: the built-in task's "train" or "test").
+inline data::ImagePairs load_pairs(const PairSpec& spec, const std::string& split, int channels, int64_t size) {
+  if (spec.builtin()) return data::fashion_mnist_edges(split);
+  const data::ImagePairOptions o{.channels_a = channels, .channels_b = channels, .load_size = size};
+  if (spec.kind == "paired") return data::paired_folders(spec.dir_a, spec.dir_b, o);
+  if (spec.kind == "side-by-side") return data::side_by_side(spec.dir_a, o);
+  return data::unpaired_folders(spec.dir_a, spec.dir_b, o);
+}
 
 template <class Model>
 constexpr int64_t translation_side() {
@@ -89,7 +65,7 @@ int translation_train(const Args& a, const RunConfig& c) {
   const PairSpec spec = PairSpec::parse(c.data, "--data");
   const int64_t load = a.integer("load-size", side);
   if (load < side) fail<UsageError>("--load-size must be >= --size ", side, ", found ", load);
-  data::ImagePairs train_set = spec.load("train", channels, spec.builtin() ? 0 : load);
+  data::ImagePairs train_set = load_pairs(spec, "train", channels, spec.builtin() ? 0 : load);
 
   models::CycleHyper h = Model::paper_hyper();
   if (spec.builtin()) h.batch_size = 4;  // (the learning rate stays constant unless --set epoch_steps=N)
@@ -104,7 +80,7 @@ int translation_train(const Args& a, const RunConfig& c) {
   std::optional<train::TranslationPairs> test;
   const std::string test_spec = a.str("test", spec.builtin() ? "fashion-edges" : "");
   if (!test_spec.empty()) {
-    const data::ImagePairs t = PairSpec::parse(test_spec, "--test").load("test", channels, side);
+    const data::ImagePairs t = load_pairs(PairSpec::parse(test_spec, "--test"), "test", channels, side);
     check(t.aligned, "--test: the metrics compare translations with their pairs; ", test_spec, " is unpaired");
     test = train::translation_pairs(t, a.integer("eval-samples", 1000, 1));
   }
@@ -153,7 +129,7 @@ int translation_sample(const Args& a, const io::TensorFile& f) {
   const int64_t n = a.integer("n", 8);
   if (n < 1) fail<UsageError>("--n must be >= 1");
   const data::ImagePairs t =
-      PairSpec::parse(test_spec_of(a, f), "--test").load("test", Model::ImageA::channels, translation_side<Model>());
+      load_pairs(PairSpec::parse(test_spec_of(a, f), "--test"), "test", Model::ImageA::channels, translation_side<Model>());
   const train::TranslationPairs p = preview_pairs(t, n);
   data::Batch b;
   b.images = p.a;
@@ -169,7 +145,7 @@ template <class Model>
 int translation_eval(const Args& a, const io::TensorFile& f) {
   auto model = load_translator<Model>(f);
   const std::string spec = test_spec_of(a, f);
-  const data::ImagePairs t = PairSpec::parse(spec, "--test").load("test", Model::ImageA::channels, translation_side<Model>());
+  const data::ImagePairs t = load_pairs(PairSpec::parse(spec, "--test"), "test", Model::ImageA::channels, translation_side<Model>());
   check(t.aligned, "eval: the metrics compare translations with their pairs; ", spec, " is unpaired");
   const train::TranslationPairs p = train::translation_pairs(t, a.integer("samples", 0));
   json::Object rec{{"checkpoint", f.path}, {"test", spec}, {"pairs", p.a.dim(0)}};

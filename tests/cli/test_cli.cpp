@@ -161,10 +161,20 @@ TEST_CASE("bad arguments exit 2 before any work, naming what was expected") {
       {toy_run(out, 10, {"--wings", "2"}), "unknown option '--wings'"},
       {{"train", "--model", "wgan-gp", "--data", "9gaussians", "--steps", "1", "--out", out}, "points:FILE.csv"},
       {{"train", "--model", "wgan-gp", "--data", "points:" + d + "/none.csv", "--steps", "1", "--out", out}, "is not a file"},
+      // A name the system refuses to look up (found by fuzz_cli; it threw std::filesystem's error).
+      {{"train", "--model", "wgan-gp", "--data", "points:" + std::string(5000, 'x'), "--steps", "1", "--out", out},
+       "is not a file"},
       {{"train", "--model", "dcgan", "--data", "fashion-mnist", "--steps", "1", "--out", out, "--data-dir", d + "/no"},
        "--data-dir"},
       {{"train", "--model", "nope", "--data", "fashion-mnist", "--steps", "1", "--out", out}, "unknown --model 'nope'"},
       {{"sample", "--checkpoint", d + "/none.safetensors"}, "does not exist"},
+      // Every integer option is checked against its range as the arguments are read, before
+      // the checkpoint is (so these name the option, not the missing file).
+      {{"sample", "--checkpoint", d + "/none.safetensors", "--nrow", "0"}, "--nrow must be in [1, 100000], found 0"},
+      {{"sample", "--checkpoint", d + "/none.safetensors", "--seed", "-1"}, "--seed must be >= 0, found -1"},
+      {{"sample", "--checkpoint", d + "/none.safetensors", "--n", "99999999999999999999"}, "--n expects an integer"},
+      {{"eval", "--checkpoint", d + "/none.safetensors", "--standing-stats", "0"}, "--standing-stats must be in [1, 1000000]"},
+      {toy_run(out, 10, {"--dim", "0"}), "--dim must be in [1, 4096], found 0"},
       {{"plot", "--log", d + "/none.jsonl", "--out", d + "/p.png"}, "is not a file"},
   };
   for (const Case& c : cases) {

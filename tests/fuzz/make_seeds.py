@@ -89,6 +89,25 @@ def main():
 
     put("cifar", "cifar10.bin", b"\x07" + bytes(range(256)) * 12)
     put("cifar", "cifar100.bin", b"\x03\x42" + bytes(range(256)) * 12)
+    # Command lines (argv after "gantry", NUL-separated), one per command and model family.
+    command_lines = {
+        "train_toy": "train --model wgan-gp --data 8gaussians --steps 3000 --out runs/toy --dim 128 --threads 2",
+        "train_fashion": "train --model cdcgan --data fashion-mnist --steps 2000 --out runs/c --preset gantry "
+                         "--set batch_size=64 --set lr=2e-4 --eval-every 500 --eval-samples 2000 --resume",
+        "train_logan": "train --model logan --data fashion-mnist --steps 100 --out r --lo ngd --latent-steps 1 --dim 16",
+        "train_csgan": "train --model csgan --data paired:a,b --size 128 --load-size 143 --steps 10 --out r",
+        "train_points": "train --model wgan --data points:p.csv --steps 10 --out r --accumulate 2 --checkpoint-every 0",
+        "sample": "sample --checkpoint r/checkpoint.safetensors --n 64 --nrow 8 --class 3 --truncation 0.5 "
+                  "--standing-stats 20 --out s.png --force",
+        "eval": "eval --checkpoint r/checkpoint.safetensors --samples 10000 --seed 7 --latent-steps 2",
+        "translate": "translate --checkpoint r/checkpoint.safetensors --in a --out b --direction b2a",
+        "plot": "plot --log r/log.jsonl --out l.png --keys d_loss,,g_loss, --x step",
+        "help": "train --help",
+    }
+    # Found by the target: a path the system will not look up (ENAMETOOLONG) threw std::filesystem's error.
+    command_lines["regression_name_too_long"] = "train --model wgan --data points:" + "x" * 5000 + " --steps 1 --out r"
+    for name, line in command_lines.items():
+        put("cli", name, line.replace(" ", "\0").encode())
     print(f"{SEEDS}: seeds written")
 
 

@@ -24,10 +24,16 @@ struct DeviceMemory<cpu> {
       HostAllocator::instance().deallocate(q, n);
     });
   }
-  static void copy_from_host(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
-  static void copy_to_host(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
-  static void copy(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
-  static void fill_zero(void* dst, std::size_t bytes) { std::memset(dst, 0, bytes); }
+  // An empty tensor or vector may have a null pointer, which memcpy may not be given even for
+  // 0 bytes (UBSan's nonnull-attribute): nothing to do then.
+  static void copy_from_host(void* dst, const void* src, std::size_t bytes) { copy(dst, src, bytes); }
+  static void copy_to_host(void* dst, const void* src, std::size_t bytes) { copy(dst, src, bytes); }
+  static void copy(void* dst, const void* src, std::size_t bytes) {
+    if (bytes != 0) std::memcpy(dst, src, bytes);
+  }
+  static void fill_zero(void* dst, std::size_t bytes) {
+    if (bytes != 0) std::memset(dst, 0, bytes);
+  }
 };
 
 template <class T, class D = cpu>

@@ -65,7 +65,8 @@ H hyper_from_json(const io::json::Value& j, const char* where = "hyper-parameter
     ++seen;
   });
   if (seen != j.as_object().size())
-    for (const auto& [k, v] : j.as_object()) {
+    for (const auto& field : j.as_object()) {
+      const std::string& k = field.first;  // (clang before 16 cannot capture a structured binding)
       bool known = false;
       h.fields([&](const char* name, auto&) { known = known || k == name; });
       check<FormatError>(known, where, ": unknown hyper-parameter '", k, "' (known: ", detail::hyper_names(h), ")");
