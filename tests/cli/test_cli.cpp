@@ -412,6 +412,24 @@ TEST_CASE("a class-conditional model on a folder of 10 class sub-directories, th
   fs::remove_all(d);
 }
 
+TEST_CASE("sample --decision-map: U-Net GAN's per-pixel decisions; --n within the test set, any --seed") {
+  const std::string d = scratch("decision_map");
+  const Result r = run({"train", "--model", "unetgan", "--data", "fashion-mnist", "--dim", "16", "--threads", "1",
+                        "--steps", "1", "--set", "batch_size=8", "--out", d + "/run"});
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  const std::string ckpt = d + "/run/checkpoint.safetensors";
+  const Result m = run({"sample", "--checkpoint", ckpt, "--decision-map", d + "/maps.png", "--n", "4", "--seed",
+                        "9223372036854775807"});  // (seed * n overflowed before)
+  CHECK_MESSAGE(m.status == 0, m.out);
+  CHECK(fs::exists(d + "/maps.png"));
+  // More images than the test set has (this divided by zero before).
+  const Result big = run({"sample", "--checkpoint", ckpt, "--decision-map", d + "/big.png", "--n", "10001"});
+  CHECK(big.status == 2);
+  CHECK_MESSAGE(contains(big.out, "--n: the test set has 10000 images, found 10001"), big.out);
+  CHECK_FALSE(fs::exists(d + "/big.png"));
+  fs::remove_all(d);
+}
+
 TEST_CASE("a checkpoint written through the library works with gantry sample and eval") {
   using namespace gantry;
   const std::string d = scratch("library");
