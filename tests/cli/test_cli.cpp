@@ -50,9 +50,9 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-// Runs gantry with `args` to the end.
-Result run(const std::vector<std::string>& args) {
-  std::string cmd = quote(gantry());
+// Runs gantry with `args` to the end (after the shell commands `before`, e.g. a ulimit).
+Result run(const std::vector<std::string>& args, const std::string& before = "") {
+  std::string cmd = before + quote(gantry());
   for (const auto& a : args) {
     cmd += ' ';  // (not " " + quote(a): GCC 12 warns falsely, -Wrestrict, on that temporary)
     cmd += quote(a);
@@ -185,6 +185,15 @@ TEST_CASE("bad arguments exit 2 before any work, naming what was expected") {
     CHECK_MESSAGE(contains(r.out, c.message), line, "-> ", r.out);
   }
   CHECK_FALSE(fs::exists(out));  // no run was started
+  fs::remove_all(d);
+}
+
+TEST_CASE("a run larger than the memory it may use says so, exit 1") {
+  const std::string d = scratch("out_of_memory"), out = d + "/run";
+  // A 4 GB address-space limit, so that the answer does not depend on the machine's memory.
+  const Result r = run(toy_run(out, 10, {"--set", "batch_size=2000000000"}), "ulimit -v 4000000; ");
+  CHECK(r.status == 1);
+  CHECK_MESSAGE(contains(r.out, "gantry: out of memory: this run needs more than the machine could give"), r.out);
   fs::remove_all(d);
 }
 
