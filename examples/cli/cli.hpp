@@ -1,7 +1,8 @@
 #pragma once
 // The pieces of the `gantry` command line that its translation units share (its arguments are
-// in args.hpp): the data, the train / sample / eval commands as templates over the model type. Each family of models is instantiated in a
-// .cpp of its own (models_*.cpp), so the families compile in parallel; main.cpp dispatches.
+// in args.hpp): the data, and the train / sample / eval commands as templates over the model
+// type. Each family of models is instantiated in a .cpp of its own (models_*.cpp), so the
+// families compile in parallel; main.cpp dispatches.
 #include <charconv>
 #include <csignal>
 #include <limits>
