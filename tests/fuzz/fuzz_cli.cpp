@@ -35,9 +35,8 @@ void parse(std::vector<char*>& argv) {
       const int64_t v = a.integer(key, 0);
       require(v >= range.lo && v <= range.hi, "an integer option outside its range was accepted");
     }
-  require(truncation(a) >= 0, "--truncation: a threshold > 0 or none");
-  if (a.has("latent-steps")) require(latent_steps(a) >= 1, "--latent-steps >= 1");
-  const bool paper = paper_preset(a.str("preset", "gantry"));
+  truncation(a);  // (throws a usage error for anything but a threshold > 0)
+  paper_preset(a.str("preset", "gantry"));
   for (const std::string& key : split_list(a.str("keys")))
     require(!key.empty() && key.find(',') == std::string::npos, "--keys: non-empty names without commas");
   FuzzHyper h;
@@ -52,8 +51,6 @@ void parse(std::vector<char*>& argv) {
       require((p.kind != "paired" && p.kind != "unpaired") || !p.dir_b.empty(), "--data: two folders for a pair spec");
     } else {
       check_data_option(c);  // (looks at the file system, changes nothing)
-      const int64_t dim = default_dim(c, paper);
-      require(dim >= 16 && dim <= 512, "default --dim");
     }
   }
 }
