@@ -14,6 +14,7 @@
 #include "../autograd/ops/reduce.hpp"
 #include "../autograd/var.hpp"
 #include "../core/factories.hpp"
+#include "../core/process_group.hpp"
 
 namespace gantry {
 
@@ -69,6 +70,16 @@ struct GradientPenalty {
   template <class Critic, class T, class D>
   Var<T, D> d_penalty(Critic&& critic, const Var<T, D>& real, const Var<T, D>& fake, Rng& gen) const {
     return (*this)(critic, real, fake, gen);
+  }
+  // Data-parallel: alpha drawn for all ranks' rows, this rank's kept (core/process_group.hpp),
+  // so that the ranks together draw what one process with the whole batch draws.
+  template <class Critic, class T, class D>
+  Var<T, D> d_penalty(Critic&& critic, const Var<T, D>& real, const Var<T, D>& fake, Rng& gen,
+                      const ProcessGroup* group) const {
+    std::vector<int64_t> all = real.shape().vec();
+    all[0] *= group_size(group);
+    const auto alpha = rank_rows(draw_alpha<T, D>(Shape(all), gen), group, "GradientPenalty");
+    return at(critic, interpolate(real.value(), fake.value(), alpha));
   }
 };
 

@@ -8,6 +8,8 @@
 //   void after_g_backward(GModule& g)              on G's gradients before its update
 //                                                  (OrthogonalRegularisation)
 //
+// A penalty that draws per sample also offers d_penalty(critic, real, fake, rng, group), which
+// draws for all ranks of a data-parallel run and keeps this rank's rows (the step prefers it).
 // `critic` is a callable Var -> Var (D on the real batch's labels). Hooks are templates on
 // the module types, so the concept is checked against the nets it is used with.
 #include <concepts>

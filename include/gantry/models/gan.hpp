@@ -30,6 +30,12 @@
 // same pass as x and G(z), and its CutMix and consistency terms join D's loss (logged as cutmix,
 // consistency, and mixed: 1 for a mixing step, 0 otherwise).
 //
+// Data-parallel (nets.set_group, core/process_group.hpp): each rank runs the step on its rows
+// of the batch and of every per-sample draw (noise, labels, the penalty's alpha, CutMix and
+// latent masks: drawn for all ranks, its rows kept); gradients are averaged over the ranks
+// before each optimiser step, rank 0's buffers are shared after it, batch norm is per rank or
+// synchronised (nets.sync_batch_norm()), and the logged losses are the ranks' means.
+//
 // Logged: d_loss (with penalties), d_real and d_fake (mean D outputs), the loss's own
 // estimate (Wasserstein: "wasserstein" = -its d_loss), each penalty by its log_name, g_loss;
 // with latent optimisation lo_cost (its cost in the D step) and dz_norm (mean |Δz|).
@@ -51,6 +57,7 @@
 #include "../losses/cutmix.hpp"
 #include "../losses/latent_optimisation.hpp"
 #include "../losses/regulariser.hpp"
+#include "../nn/batch_norm.hpp"
 #include "hyper.hpp"
 #include "net_pair.hpp"
 
@@ -227,7 +234,10 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     }
   }
 
+  // Data-parallel (nets.set_group): `real` is this rank's rows of the batch; the losses
+  // returned are the means over ranks.
   StepLosses d_step(std::span<const data::Batch> real, Rng& rng) {
+    batch_norm_sync sync(nets.sync_batch_norm() ? nets.group() : nullptr);
     // (this->: GCC 12 does not find the base's `nets` inside a generic lambda.)
     for_each_regulariser([&](auto& r) {
       if constexpr (clips_d<decltype(r)>) r.before_d_step(this->nets.D);
@@ -250,12 +260,12 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       const Cond real_c(b.labels, b.features.defined() ? cast<T>(b.features) : Tensor<T, Device>());
       // A mix is of one class: its fakes take the real labels.
       const Cond fake_c =
-          mixing && (Pair::num_classes > 0 || Pair::feature_size > 0) ? real_c : nets.random_condition(n, rng);
+          mixing && (Pair::num_classes > 0 || Pair::feature_size > 0) ? real_c : nets.train_condition(n, rng);
       const std::vector<int64_t>& y_fake = fake_c.labels;
       const V x(cast<T>(b.images));
       V fake, cost;
       if (latent_.active()) {
-        OptimisedLatent<T, Device> z = optimised_latent(nets.noise(n, rng), fake_c, rng);
+        OptimisedLatent<T, Device> z = optimised_latent(nets.train_noise(n, rng), fake_c, rng);
         fake = nets.G.forward(z.z, fake_c.labels, fake_c.feature_var(), true);
         if (cost_in_d()) cost = z.cost;
         lo_cost += z.cost.item() * scale;
@@ -266,7 +276,8 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       Tensor<T, Device> masks;
       std::vector<V> images{x, fake};
       if (mixing) {
-        masks = cutmix_masks<T, Device>(n, x.dim(2), x.dim(3), rng);
+        masks = rank_rows(cutmix_masks<T, Device>(n * group_size(nets.group()), x.dim(2), x.dim(3), rng),
+                          nets.group(), "CutMix");
         images.emplace_back(cutmix_images(x.value(), fake.value(), masks));
       }
       const std::vector<gan_detail::DOut<T, Device>> out =
@@ -296,7 +307,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       std::size_t k = 0;
       for_each_regulariser([&](auto& r) {
         if constexpr (penalises_d<decltype(r)>) {
-          const V p = r.d_penalty(Critic{this, &real_c}, x, fake, rng);
+          const V p = penalty(r, Critic{this, &real_c}, x, fake, rng);
           total = gan_detail::sum_defined(total, p);
           penalties[k++] += p.item() * scale;
         }
@@ -307,7 +318,9 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       on_real += mean(d_real).item() * scale;
       on_fake += mean(d_fake).item() * scale;
     }
+    nets.average_gradients(nets.D);
     nets.opt_D.step();
+    share_buffers();
     StepLosses out{{"d_loss", loss}, {"d_real", on_real}, {"d_fake", on_fake}};
     if constexpr (d_estimate_name<Loss>() != nullptr) out.emplace_back(d_estimate_name<Loss>(), -adversarial);
     const auto names = penalty_names();
@@ -322,10 +335,11 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
       out.emplace_back("lo_cost", lo_cost);
       out.emplace_back("dz_norm", dz_norm);
     }
-    return out;
+    return nets.average(std::move(out));
   }
 
   StepLosses g_step(int accumulate, Rng& rng) {
+    batch_norm_sync sync(nets.sync_batch_norm() ? nets.group() : nullptr);
     double aux = 0;
     const T aux_scale = T(1) / static_cast<T>(accumulate);
     const auto g_loss = [&](const V& fake, const Cond& y) {
@@ -347,14 +361,16 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     const double loss = latent_.active()
                             ? nets.generator_backward(settings_.g_batch_size, accumulate, rng, g_loss, optimised)
                             : nets.generator_backward(settings_.g_batch_size, accumulate, rng, g_loss);
+    nets.average_gradients(nets.G);
     for_each_regulariser([&](auto& r) {
       if constexpr (acts_on_g<decltype(r)>) r.after_g_backward(this->nets.G);
     });
     nets.opt_G.step();
+    share_buffers();
     nets.update_ema(step_ + 1);  // counted from 1, as BigGAN-PyTorch's iterations
     StepLosses out{{"g_loss", loss}};
     if constexpr (has_classifier) out.emplace_back("g_aux", aux);
-    return out;
+    return nets.average(std::move(out));
   }
 
  private:
@@ -368,6 +384,23 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   template <class U>
   static constexpr bool all_regularisers(U*) {
     return false;
+  }
+
+  // Both nets ran in training mode (D on G's fakes, G for D's): rank 0's batch-norm
+  // statistics become every rank's.
+  void share_buffers() {
+    nets.share_buffers(nets.G);
+    nets.share_buffers(nets.D);
+  }
+
+  // A regulariser's penalty; one that draws per sample (the gradient penalty's alpha) draws
+  // for all ranks' rows and keeps this rank's when it takes the group.
+  template <class R, class C>
+  V penalty(R& r, const C& critic, const V& x, const V& fake, Rng& rng) {
+    if constexpr (requires { r.d_penalty(critic, x, fake, rng, nets.group()); })
+      return r.d_penalty(critic, x, fake, rng, nets.group());
+    else
+      return r.d_penalty(critic, x, fake, rng);
   }
 
   // D's adversarial output on images with their conditioning.
@@ -445,7 +478,9 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   // (Never called unless the policy optimises: active() is false otherwise.)
   OptimisedLatent<T, Device> optimised_latent(const Tensor<T, Device>& z0, const Cond& y, Rng& rng) {
     if constexpr (Latent::optimises) {
-      const Tensor<T, Device> mask = latent_.template draw_mask<T, Device>(z0.dim(0), z0.dim(1), rng);
+      const Tensor<T, Device> mask =
+          rank_rows(latent_.template draw_mask<T, Device>(z0.dim(0) * group_size(nets.group()), z0.dim(1), rng),
+                    nets.group(), "the latent mask");
       return latent_(
           [&](const V& z) { return this->d_forward(this->nets.G.forward(z, y.labels, y.feature_var(), true), y, true); },
           z0, mask);

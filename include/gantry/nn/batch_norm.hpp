@@ -6,6 +6,8 @@
 // recorded (a generator run under no_grad in the discriminator's step updates them too, as
 // in BigGAN-PyTorch). ε = 10^-EpsExp (1e-5 default; BigGAN's TF original uses 1e-4).
 // Within a batch_norm_standing scope the update is BigGAN's standing statistics instead (below).
+// Within a batch_norm_sync scope (a data-parallel step with synchronised batch norm) the
+// training statistics are those of all ranks' batches together (autograd/ops/all_reduce.hpp).
 //
 // BatchNorm2d<Affine = true, EpsExp = 5> (and BatchNorm1d on vectors): names weight, bias [C] (ones, zeros),
 // buffers running_mean [C] (zeros), running_var [C] (ones), num_batches_tracked [] (0; kept in
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "../autograd/ops/all_reduce.hpp"
 #include "../autograd/ops/elementwise.hpp"
 #include "../autograd/ops/norm.hpp"
 #include "../autograd/ops/reshape.hpp"
@@ -39,7 +42,21 @@ struct StandingAccumulation {
   std::set<const void*> buffers;           // storage of every running statistic it rewrote
 };
 inline thread_local StandingAccumulation* bn_standing = nullptr;
+inline thread_local const ProcessGroup* bn_sync = nullptr;
 }  // namespace detail
+
+// While one lives, batch norm in training mode takes its statistics over the batches of all
+// ranks of `group` (synchronised batch norm; a null group or one rank: the local batch).
+class batch_norm_sync {
+ public:
+  explicit batch_norm_sync(const ProcessGroup* group) : prev_(detail::bn_sync) { detail::bn_sync = group; }
+  ~batch_norm_sync() { detail::bn_sync = prev_; }
+  batch_norm_sync(const batch_norm_sync&) = delete;
+  batch_norm_sync& operator=(const batch_norm_sync&) = delete;
+
+ private:
+  const ProcessGroup* prev_;
+};
 
 // BigGAN's standing statistics (BigGAN-PyTorch layers.myBN with accumulate_standing). Within
 // this scope every training-mode batch norm sets its running mean and variance to the plain
@@ -92,18 +109,29 @@ struct BatchStatistics {
     check<ShapeError>(n > 1, who, ": expected more than 1 value per channel in training, found input ",
                       x.shape().str());
     const std::vector<int> axes = image ? std::vector<int>{0, 2, 3} : std::vector<int>{0};
+    if (const ProcessGroup* g = detail::bn_sync; g && g->size() > 1) {
+      // Synchronised: the statistics of all ranks' batches together, on the tape.
+      const GlobalMoments<T, D> m = global_moments(x, axes, *g);
+      track(m.mean.value().reshape({c}), m.var.value().reshape({c}), m.count);
+      return sync_normalize(x, m, eps);
+    }
     auto [mean, var] = ops::moments(x.value(), axes);
+    track(mean.reshape({c}), var.reshape({c}), n);
+    return normalize(x, axes, eps);
+  }
+
+  // The running statistics (or standing statistics' averages) after a training batch of
+  // `n` values per channel with these moments.
+  void track(const Tensor<T, D>& mean, const Tensor<T, D>& var, int64_t n) {
     if (detail::bn_standing) {
-      accumulate_standing(*detail::bn_standing, mean.reshape({c}), var.reshape({c}));
-      return normalize(x, axes, eps);
+      accumulate_standing(*detail::bn_standing, mean, var);
+      return;
     }
     const T m = static_cast<T>(momentum);
     const T unbias = static_cast<T>(static_cast<double>(n) / static_cast<double>(n - 1));
-    detail::assign_buffer(running_mean,
-                          ops::add(ops::mul_scalar(running_mean, T(1) - m), ops::mul_scalar(mean.reshape({c}), m)));
-    detail::assign_buffer(running_var, ops::add(ops::mul_scalar(running_var, T(1) - m),
-                                                ops::mul_scalar(var.reshape({c}), m * unbias)));
-    return normalize(x, axes, eps);
+    detail::assign_buffer(running_mean, ops::add(ops::mul_scalar(running_mean, T(1) - m), ops::mul_scalar(mean, m)));
+    detail::assign_buffer(running_var,
+                          ops::add(ops::mul_scalar(running_var, T(1) - m), ops::mul_scalar(var, m * unbias)));
   }
 
   void visit(ParamVisitor<T, D>& v, const std::string& prefix) {

@@ -23,13 +23,22 @@
 // trains in it (run_lock.hpp). SIGINT / SIGTERM finish the current step, write a checkpoint
 // and return (TrainResult::stopped_by); a NaN or infinite loss stops the run with
 // TrainingDiverged, leaving the last good checkpoint as it was and naming it.
+//
+// Data-parallel (TrainerOptions::group): every process runs this loop with the same options
+// and data; each takes its rows of every batch and the step averages gradients over them, so
+// N processes train what one process with the whole batch trains (up to rounding; batch norm
+// per process unless sync_batch_norm). They check at the start that they agree (version,
+// model, hyper-parameters, settings, data, starting weights); rank 0 alone locks and writes
+// the run directory, and a resume reads its checkpoint on every rank.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <csignal>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -37,7 +46,10 @@
 
 #include "../core/error.hpp"
 #include "../core/factories.hpp"
+#include "../core/hash.hpp"
 #include "../core/philox.hpp"
+#include "../core/process_group.hpp"
+#include "../core/version.hpp"
 #include "../data/loader.hpp"
 #include "../io/grid.hpp"
 #include "../io/json.hpp"
@@ -72,6 +84,13 @@ struct TrainerOptions {
   bool stop_on_signals = true;   // SIGINT / SIGTERM: checkpoint after the current step and return
   bool show_progress = true;
   ProgressOptions progress{};
+  // Data-parallel training (core/process_group.hpp; distributed/mpi.hpp): the processes that
+  // train together, each on its rows of every batch (the loader's batch is all ranks'
+  // together, so it must divide by their number). Rank 0 alone writes the checkpoint, the
+  // log and the pictures and runs the evaluations; resuming reads out_dir's checkpoint on
+  // every rank. Null: one process.
+  const ProcessGroup* group = nullptr;
+  bool sync_batch_norm = false;  // batch statistics over all ranks' rows (else each rank's own)
 };
 
 // The default checkpoint interval: about 20 checkpoints a run, at least every 500 steps, so
@@ -129,7 +148,18 @@ class Trainer {
     check(opt_.log_every >= 1, "Trainer: log_every must be >= 1, found ", opt_.log_every);
     check(!(opt_.resume && opt_.restart), "Trainer: resume and restart exclude each other");
     if (opt_.checkpoint_every < 0) opt_.checkpoint_every = auto_checkpoint_every(opt_.steps);
-    if (!opt_.resume && !opt_.restart) refuse_used_dir();  // early, before a caller spends time on anything else
+    if (group_size(opt_.group) > 1) {
+      if constexpr (joint) {
+        fail<Error>("Trainer: ", Model::name, " cannot train data-parallel yet (its image-to-image step takes no "
+                    "process group); run it as one process");
+      } else {
+        model_.nets.set_group(opt_.group, opt_.sync_batch_norm);
+      }
+    }
+    // early, before a caller spends time on anything else
+    all_ranks([&] {
+      if (!opt_.resume && !opt_.restart && lead()) refuse_used_dir();
+    });
   }
 
   // Extra numbers every eval_every steps and at the end (e.g. FD), logged and shown.
@@ -142,46 +172,44 @@ class Trainer {
 
   TrainResult run() {
     namespace fs = std::filesystem;
-    const RunLock lock(opt_.out_dir);  // (creates the directory) held until the run returns or throws
+    std::optional<RunLock> lock;  // (creates the directory) held until the run returns or throws
     int64_t step = 0;
     Rng rng(derive_seed(opt_.seed, noise_stream));
     std::optional<int64_t> resume_step;
     bool resume = opt_.resume;
-    if (resume && !fs::exists(checkpoint_path())) {
-      // A run stopped (or diverged) before its first checkpoint: nothing to continue from,
-      // so it starts again; without even a log there was never a run here.
-      check(fs::exists(log_path()), "Trainer: cannot resume: ", checkpoint_path(), " does not exist (", opt_.out_dir,
-            " holds no run: no ", log_path(), " either)");
-      note("gantry: " + opt_.out_dir + " has a log but no checkpoint (the run stopped before its first one); "
-           "starting it again from step 0");
-      resume = false;
-      remove_run_files();
+    all_ranks([&] {
+      if (lead()) lock.emplace(opt_.out_dir);
+    });
+    check_ranks_agree(opt_.group, "gantry's version", version);
+    check_ranks_agree(opt_.group, "the model", Model::name);
+    check_ranks_agree(opt_.group, "the hyper-parameters", io::json::dump(models::hyper_to_json(model_.hyper())));
+    check_ranks_agree(opt_.group, "the run's settings", io::json::dump(run_));
+    check_ranks_agree(opt_.group, "the trainer's steps, seed, accumulation, resume and restart",
+                      std::to_string(opt_.steps) + " " + std::to_string(opt_.seed) + " " +
+                          std::to_string(opt_.accumulate) + " " + std::to_string(opt_.resume) + " " +
+                          std::to_string(opt_.restart) + " " + std::to_string(opt_.sync_batch_norm));
+    // Rank 0 decides what the run continues from (its file system holds the run) ...
+    all_ranks([&] {
+      if (lead()) resume = prepare_dir(resume);
+    });
+    resume = agreed_flag(resume);
+    // ... and every rank loads the checkpoint (out_dir must be visible to all of them).
+    if (resume) all_ranks([&] { load(step, rng, resume_step); });
+    if constexpr (!joint) {
+      if (group_size(opt_.group) > 1) {
+        check_ranks_agree(opt_.group, "the data (its size and the loader's state)", data_digest());
+        check_ranks_agree(opt_.group, "the model's starting weights (a hash of G's and D's state)", state_hash());
+      }
     }
-    if (opt_.restart) remove_run_files();
-    if (resume) {
-      RunState st = load_checkpoint(checkpoint_path(), model_);
-      check(st.hyper == models::hyper_to_json(model_.hyper()), "Trainer: cannot resume ", checkpoint_path(),
-            ": it was trained with hyper-parameters ", io::json::dump(st.hyper), ", this run has ",
-            io::json::dump(models::hyper_to_json(model_.hyper())));
-      check(st.run == run_, "Trainer: cannot resume ", checkpoint_path(), ": it was made by a run with ",
-            io::json::dump(st.run), ", this run has ", io::json::dump(run_));
-      check(st.step <= opt_.steps, "Trainer: the checkpoint is at step ", st.step, ", beyond --steps ", opt_.steps);
-      step = st.step;
-      rng = st.rng;
-      data_.restore(st.data);
-      last_good_ = st.step;
-      resume_step = st.step;
-    } else {
-      refuse_used_dir();
-    }
-    io::JsonlLog log(log_path(), io::JsonlOptions{.truncate = !resume, .resume_step = resume_step});
+    std::optional<io::JsonlLog> log;
+    if (lead()) log.emplace(log_path(), io::JsonlOptions{.truncate = !resume, .resume_step = resume_step});
     std::optional<StopRequest> stop;
     if (opt_.stop_on_signals) stop.emplace();
 
     ProgressOptions popt = opt_.progress;
     popt.start = step;
     std::ostringstream sink;
-    if (!opt_.show_progress) popt.out = &sink, popt.mode = ProgressMode::lines;
+    if (!opt_.show_progress || !lead()) popt.out = &sink, popt.mode = ProgressMode::lines;
     Progress progress(opt_.steps, Model::name, popt);
 
     const auto t0 = std::chrono::steady_clock::now();
@@ -193,42 +221,42 @@ class Trainer {
       Metrics losses;
       if constexpr (joint) {
         for (auto& b : micro) b = data_.next();
-        // Without preview images of its own, the pictures show this run's first batch.
         if (!model_.has_preview()) model_.set_preview(micro.front());
         losses = model_.step(micro, rng);
       } else {
         const int64_t nd = model_.d_steps(step);
         for (int64_t k = 0; k < nd; ++k) {
-          for (auto& b : micro) b = data_.next();
+          for (auto& b : micro) b = rank_rows(data_.next());
           accumulate_mean(losses, model_.d_step(micro, rng), k);
         }
         for (auto& kv : model_.g_step(opt_.accumulate, rng)) losses.push_back(kv);
       }
       ++step;
-      if (!models::all_finite(losses)) diverged(log, step, losses);
+      if (!models::all_finite(losses)) diverged(log ? &*log : nullptr, step, losses);
       result.last = losses;
-      if (step % opt_.log_every == 0 || step == opt_.steps) write_record(log, step, seconds(), losses);
+      if (lead() && (step % opt_.log_every == 0 || step == opt_.steps)) write_record(*log, step, seconds(), losses);
       progress.update(step, losses);
-      if (evaluate && opt_.eval_every > 0 && step % opt_.eval_every == 0 && step < opt_.steps)
-        run_evaluation(log, step, result);
-      if (opt_.sample_every > 0 && step % opt_.sample_every == 0 && step < opt_.steps) write_samples(step);
-      if (opt_.checkpoint_every > 0 && step % opt_.checkpoint_every == 0 && step < opt_.steps)
+      if (lead() && evaluate && opt_.eval_every > 0 && step % opt_.eval_every == 0 && step < opt_.steps)
+        run_evaluation(*log, step, result);
+      if (lead() && opt_.sample_every > 0 && step % opt_.sample_every == 0 && step < opt_.steps) write_samples(step);
+      if (lead() && opt_.checkpoint_every > 0 && step % opt_.checkpoint_every == 0 && step < opt_.steps)
         save(step, rng);
-      if (stop && StopRequest::signal() != 0 && step < opt_.steps) {
-        result.stopped_by = StopRequest::signal();
+      // (Every rank stops at the same step: a signal reaches them at different times.)
+      if (stop && stop_requested() && step < opt_.steps) {
+        result.stopped_by = StopRequest::signal() != 0 ? StopRequest::signal() : SIGTERM;
         break;
       }
     }
     progress.finish();
-    save(step, rng);
-    write_samples(step);
-    if (evaluate && result.stopped_by == 0) run_evaluation(log, step, result);
+    if (lead()) {
+      save(step, rng);
+      write_samples(step);
+      if (evaluate && result.stopped_by == 0) run_evaluation(*log, step, result);
+    }
     result.step = step;
     result.seconds = seconds();
     result.checkpoint = checkpoint_path();
-    // The curves of the step losses (io::default_plot_keys: not the seconds, learning rates or
-    // evaluations, on other scales); a run resumed at its last step has run no step and draws none.
-    if (step > resume_step.value_or(0)) io::plot_losses(log_path(), path("losses.png"));
+    if (lead() && step > resume_step.value_or(0)) io::plot_losses(log_path(), path("losses.png"));
     return result;
   }
 
@@ -245,6 +273,116 @@ class Trainer {
  private:
   // A translator (joint_step) instead of a G/D pair with a latent.
   static constexpr bool joint = requires { Model::joint_step; };
+
+  // Rank 0's side of the start: removes a restarted run's files and refuses a used directory;
+  // returns whether there is a checkpoint to resume from.
+  bool prepare_dir(bool resume) {
+    namespace fs = std::filesystem;
+    if (resume && !fs::exists(checkpoint_path())) {
+      // A run stopped (or diverged) before its first checkpoint: nothing to continue from,
+      // so it starts again; without even a log there was never a run here.
+      check(fs::exists(log_path()), "Trainer: cannot resume: ", checkpoint_path(), " does not exist (", opt_.out_dir,
+            " holds no run: no ", log_path(), " either)");
+      note("gantry: " + opt_.out_dir + " has a log but no checkpoint (the run stopped before its first one); "
+           "starting it again from step 0");
+      resume = false;
+      remove_run_files();
+    }
+    if (opt_.restart) remove_run_files();
+    if (!resume) refuse_used_dir();
+    return resume;
+  }
+
+  void load(int64_t& step, Rng& rng, std::optional<int64_t>& resume_step) {
+    RunState st = load_checkpoint(checkpoint_path(), model_);
+    check(st.hyper == models::hyper_to_json(model_.hyper()), "Trainer: cannot resume ", checkpoint_path(),
+          ": it was trained with hyper-parameters ", io::json::dump(st.hyper), ", this run has ",
+          io::json::dump(models::hyper_to_json(model_.hyper())));
+    check(st.run == run_, "Trainer: cannot resume ", checkpoint_path(), ": it was made by a run with ",
+          io::json::dump(st.run), ", this run has ", io::json::dump(run_));
+    check(st.step <= opt_.steps, "Trainer: the checkpoint is at step ", st.step, ", beyond --steps ", opt_.steps);
+    step = st.step;
+    rng = st.rng;
+    data_.restore(st.data);
+    last_good_ = st.step;
+    resume_step = st.step;
+  }
+
+  // Data-parallel runs: rank 0 writes, every rank takes its rows of each batch, and work that
+  // can fail on some ranks only runs under all_ranks, so that all of them stop with the
+  // failure (naming the rank) instead of the others waiting for it forever.
+  bool lead() const { return group_rank(opt_.group) == 0; }
+
+  template <class F>
+  void all_ranks(F&& f) {
+    if (group_size(opt_.group) == 1) {
+      f();
+      return;
+    }
+    std::string error;
+    try {
+      f();
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (error.empty()) error = "failed";
+    }
+    const std::vector<std::string> all = opt_.group->all_gather(error);
+    for (std::size_t r = 0; r < all.size(); ++r)
+      if (!all[r].empty())
+        fail<Error>(all.size() > 1 && static_cast<int>(r) != opt_.group->rank() ? "rank " + std::to_string(r) + ": "
+                                                                                 : std::string(),
+                    all[r]);
+  }
+
+  // Rank 0's value of a flag, on every rank.
+  bool agreed_flag(bool v) const {
+    if (group_size(opt_.group) == 1) return v;
+    std::byte b{static_cast<unsigned char>(v ? 1 : 0)};
+    opt_.group->broadcast(std::span<std::byte>(&b, 1), 0);
+    return b != std::byte{0};
+  }
+
+  // A signal stops every rank after the same step (it may reach them at different times).
+  bool stop_requested() const {
+    double on = StopRequest::signal() != 0 ? 1.0 : 0.0;
+    if (group_size(opt_.group) > 1) opt_.group->all_reduce_sum(std::span<double>(&on, 1));
+    return on > 0;
+  }
+
+  data::Batch rank_rows(const data::Batch& b) const {
+    if (group_size(opt_.group) == 1) return b;
+    const char* what = "the data-parallel batch";
+    return {gantry::rank_rows(b.images, opt_.group, what), gantry::rank_rows(b.labels, opt_.group, what),
+            gantry::rank_rows(b.features, opt_.group, what), gantry::rank_rows(b.targets, opt_.group, what)};
+  }
+
+  // What the ranks' data must agree on: its size and the loader's position and seeds.
+  std::string data_digest() const {
+    std::string d;
+    if constexpr (requires { data_.size(); }) d += "size " + std::to_string(data_.size());
+    if constexpr (requires { data_.state().position; }) {
+      const auto st = data_.state();
+      d += ", epoch " + std::to_string(st.epoch) + ", position " + std::to_string(st.position) + ", seed " +
+           std::to_string(st.seed) + ", offset " + std::to_string(st.offset);
+    }
+    return d;
+  }
+
+  // A hash of G's and D's parameters and buffers: the ranks must start from the same state.
+  std::string state_hash() {
+    struct Hash : ParamVisitor<typename Model::Pair::value_type, cpu> {
+      using T = typename Model::Pair::value_type;
+      Fnv1a h;
+      void parameter(const std::string& name, Var<T, cpu>& p) override { buffer(name, p.value()); }
+      void buffer(const std::string& name, Tensor<T, cpu>& b) override {
+        h.add(name);
+        h.add(b.data(), b.bytes());
+      }
+    } v;
+    model_.nets.G.visit(v, "G");
+    model_.nets.D.visit(v, "D");
+    return v.h.hex();
+  }
 
   Tensor<float, cpu> fixed_generator_samples() {
     auto& nets = model_.nets;
@@ -360,8 +498,9 @@ class Trainer {
     last_good_ = step;
   }
 
-  [[noreturn]] void diverged(io::JsonlLog& log, int64_t step, const Metrics& losses) {
-    write_record(log, step, 0, losses);
+  // (Every rank sees the same averaged losses, so all of them stop here; rank 0 has the log.)
+  [[noreturn]] void diverged(io::JsonlLog* log, int64_t step, const Metrics& losses) {
+    if (log) write_record(*log, step, 0, losses);
     std::string bad;
     for (const auto& [k, v] : losses)
       if (!std::isfinite(v)) bad += (bad.empty() ? "" : ", ") + k + " = " + std::to_string(v);

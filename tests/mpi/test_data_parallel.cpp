@@ -1,0 +1,234 @@
+// Data-parallel training over MPI, run as `mpirun -np 2 test_data_parallel` (CTest does).
+// Each rank runs every case; the cases compare 2 ranks, each with half of a batch, against
+// one process with the whole batch (which every rank also computes by itself).
+//
+// Only CHECKs here (no REQUIRE): a case that stopped early on one rank only would leave the
+// other waiting in a collective.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gantry/data/loader.hpp"
+#include "gantry/data/toy_stream.hpp"
+#include "gantry/distributed/mpi.hpp"
+#include "gantry/io/safetensors.hpp"
+#include "gantry/models/dcgan.hpp"
+#include "gantry/models/wgan_gp.hpp"
+#include "gantry/models/wgan_nets.hpp"
+#include "gantry/train/trainer.hpp"
+
+using namespace gantry;
+namespace fs = std::filesystem;
+
+namespace {
+
+distributed::MpiGroup* world = nullptr;
+
+using Toy = models::WganGp<models::wgan_gp_toy<32>>;
+using Dcgan = models::dcgan<Image<1, 32, 32>, 16, 8, 8>;
+
+// Every parameter and buffer of G and D by name.
+template <class Model>
+std::map<std::string, std::vector<float>> state_of(Model& m) {
+  struct V : ParamVisitor<float, cpu> {
+    std::map<std::string, std::vector<float>> out;
+    void parameter(const std::string& n, Var<float, cpu>& p) override { buffer(n, p.value()); }
+    void buffer(const std::string& n, Tensor<float, cpu>& b) override { out[n] = b.to_vector(); }
+  } v;
+  m.nets.G.visit(v, "G");
+  m.nets.D.visit(v, "D");
+  return v.out;
+}
+
+// The largest difference of any tensor relative to that tensor's largest value.
+double worst_relative(const std::map<std::string, std::vector<float>>& a,
+                      const std::map<std::string, std::vector<float>>& b, std::string* where = nullptr) {
+  double worst = 0;
+  for (const auto& [name, x] : a) {
+    const std::vector<float>& y = b.at(name);
+    double diff = 0, scale = 1e-12;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      diff = std::max(diff, std::abs(double(x[i]) - double(y[i])));
+      scale = std::max(scale, std::abs(double(y[i])));
+    }
+    if (diff / scale > worst) {
+      worst = diff / scale;
+      if (where) *where = name;
+    }
+  }
+  return worst;
+}
+
+data::Batch rows(const data::Batch& b) {
+  return {rank_rows(b.images, world, "test"), rank_rows(b.labels, world, "test"), {}, {}};
+}
+
+// One D step and one G step of `Model` on `batch`: by one process, and by the ranks on their rows.
+template <class Model>
+void one_step_each(const typename Model::Hyper& h, const data::Batch& batch, bool sync_bn, double& worst,
+                   std::string& where, double& loss_gap) {
+  Model single(h, 11), parallel(h, 11);
+  parallel.nets.set_group(world, sync_bn);
+  Rng r1(5), r2(5);
+  const data::Batch all[1] = {batch};
+  const data::Batch mine[1] = {rows(batch)};
+  const auto l1 = single.d_step(all, r1);
+  const auto l2 = parallel.d_step(mine, r2);
+  const auto g1 = single.g_step(1, r1);
+  const auto g2 = parallel.g_step(1, r2);
+  worst = worst_relative(state_of(parallel), state_of(single), &where);
+  loss_gap = std::max(std::abs(l1[0].second - l2[0].second) / std::max(1e-9, std::abs(l1[0].second)),
+                      std::abs(g1[0].second - g2[0].second) / std::max(1e-9, std::abs(g1[0].second)));
+}
+
+data::Batch images(int64_t n, std::uint64_t seed) {
+  Rng r(seed);
+  data::Batch b;
+  b.images = ops::add_scalar(ops::mul_scalar(rand<float, cpu>(Shape{n, 1, 32, 32}, r), 2.0f), -1.0f);
+  return b;
+}
+
+struct TempDir {
+  fs::path p;
+  explicit TempDir(const std::string& name) : p(fs::temp_directory_path() / ("gantry_test_dp_" + name)) {
+    if (world->rank() == 0) fs::remove_all(p);
+    double sync = 0;
+    world->all_reduce_sum(std::span<double>(&sync, 1));  // nobody uses it before it is empty
+  }
+  ~TempDir() {
+    double sync = 0;
+    world->all_reduce_sum(std::span<double>(&sync, 1));
+    if (world->rank() == 0) fs::remove_all(p);
+  }
+  std::string str() const { return p.string(); }
+};
+
+models::WganGpHyper toy_hyper() {
+  auto h = models::WganGpHyper::toy();
+  h.batch_size = h.g_batch_size = 32;
+  h.n_critic = 2;
+  return h;
+}
+
+// The toy WGAN-GP trained to `steps` in `dir` by the processes of `group` (null: this one alone).
+train::TrainResult train_toy(const ProcessGroup* group, const std::string& dir, int64_t steps, bool resume,
+                             models::WganGpHyper h = toy_hyper()) {
+  Toy model(h, train::derive_seed(7, train::init_stream));
+  data::ToyStream stream(data::ToyDistribution::eight_gaussians, 32, Rng(train::derive_seed(7, train::data_stream)));
+  train::TrainerOptions o;
+  o.steps = steps;
+  o.out_dir = dir;
+  o.seed = 7;
+  o.log_every = 1;
+  o.checkpoint_every = 0;
+  o.show_progress = false;
+  o.stop_on_signals = false;
+  o.resume = resume;
+  o.group = group;
+  train::Trainer trainer(model, stream, o, io::json::Object{{"data", "8gaussians"}});
+  return trainer.run();
+}
+
+std::map<std::string, std::vector<float>> checkpoint_tensors(const std::string& file) {
+  std::map<std::string, std::vector<float>> out;
+  const auto f = io::read_safetensors(file);
+  for (const auto& [name, e] : f.tensors) {
+    if (e.dtype != io::DType::F32) continue;
+    std::vector<float> v(e.bytes.size() / sizeof(float));
+    std::memcpy(v.data(), e.bytes.data(), e.bytes.size());
+    out[name] = v;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("WGAN-GP: one step on 2 ranks equals one process with the whole batch (penalty included)") {
+  // 2-D points: the toy critic; each rank draws all rows' noise and alphas and keeps its own.
+  Rng r(3);
+  data::Batch batch;
+  batch.images = randn<float, cpu>(Shape{32, 2}, r);
+  double worst = 0, gap = 0;
+  std::string where;
+  one_step_each<Toy>(toy_hyper(), batch, false, worst, where, gap);
+  MESSAGE("WGAN-GP toy, 2 ranks vs 1 process: worst relative difference ", worst, " (", where, "), losses ", gap);
+  CHECK(worst < 1e-5);
+  CHECK(gap < 1e-5);
+}
+
+TEST_CASE("DCGAN (batch norm in G and D): synchronised batch norm equals one process; per-rank does not") {
+  models::AdamGanHyper h;
+  h.batch_size = 16;
+  const data::Batch batch = images(16, 9);
+  double worst = 0, gap = 0;
+  std::string where;
+  one_step_each<Dcgan>(h, batch, true, worst, where, gap);
+  MESSAGE("DCGAN, synchronised batch norm: worst relative difference ", worst, " (", where, "), losses ", gap);
+  CHECK(worst < 1e-5);  // parameters and running statistics
+  CHECK(gap < 1e-5);
+  one_step_each<Dcgan>(h, batch, false, worst, where, gap);
+  MESSAGE("DCGAN, per-rank batch norm: worst relative difference ", worst, " (", where, ")");
+  CHECK(worst > 1e-3);  // each rank normalises its own 8 images: a different model
+}
+
+TEST_CASE("the trainer: rank 0 writes; resume 2 -> 2 is bit for bit, 2 -> 1 and 1 process match 2 ranks") {
+  TempDir straight("straight"), halves("halves"), alone("alone"), single("single");
+  train_toy(world, straight.str(), 4, false);
+  train_toy(world, halves.str(), 2, false);
+  train_toy(world, halves.str(), 4, true);
+  // The same 2-step start, continued by one process (rank 0 alone, the others wait).
+  train_toy(world, alone.str(), 2, false);
+  if (world->rank() == 0) {
+    train_toy(nullptr, alone.str(), 4, true);
+    train_toy(nullptr, single.str(), 4, false);
+    const auto a = checkpoint_tensors(straight.str() + "/checkpoint.safetensors");
+    const auto b = checkpoint_tensors(halves.str() + "/checkpoint.safetensors");
+    CHECK(a.size() > 10);
+    CHECK(a == b);  // bit for bit
+    std::string where;
+    const double one = worst_relative(checkpoint_tensors(alone.str() + "/checkpoint.safetensors"), a, &where);
+    MESSAGE("2 ranks -> checkpoint -> 1 process, vs 2 ranks throughout: ", one, " (", where, ")");
+    CHECK(one < 1e-4);
+    const double whole = worst_relative(checkpoint_tensors(single.str() + "/checkpoint.safetensors"), a, &where);
+    MESSAGE("1 process throughout vs 2 ranks: ", whole, " (", where, ")");
+    CHECK(whole < 1e-4);
+    CHECK(fs::exists(straight.str() + "/log.jsonl"));
+  }
+}
+
+TEST_CASE("ranks that disagree stop with an error naming the difference, not a hang") {
+  TempDir dir("disagree");
+  auto h = toy_hyper();
+  if (world->rank() == 1) h.lambda = 1.0;
+  CHECK_THROWS_WITH_AS(train_toy(world, dir.str(), 2, false, h),
+                       doctest::Contains("the processes disagree about the hyper-parameters"), Error);
+  TempDir odd("odd");
+  auto o = toy_hyper();
+  o.g_batch_size = 33;
+  CHECK_THROWS_WITH_AS(train_toy(world, odd.str(), 2, false, o), doctest::Contains("does not split evenly over 2"),
+                       Error);
+}
+
+int main(int argc, char** argv) {
+  distributed::MpiSession mpi(&argc, &argv);
+  distributed::MpiGroup group;
+  world = &group;
+  if (group.size() != 2) {
+    std::fprintf(stderr, "test_data_parallel: run it as `mpirun -np 2 test_data_parallel` (found %d processes)\n",
+                 group.size());
+    return 2;
+  }
+  if (group.rank() == 0) std::printf("%s\n", group.describe().c_str());
+  doctest::Context ctx(argc, argv);
+  double failed = ctx.run() != 0 ? 1.0 : 0.0;
+  group.all_reduce_sum(std::span<double>(&failed, 1));
+  return failed > 0 ? 1 : 0;
+}
