@@ -27,6 +27,18 @@ if(GANTRY_CUDA)
   endif()
   # Device lambdas for ops::unary / ops::binary with user functions.
   target_compile_options(gantry_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda>)
+
+  # gantry::nccl: the GPU collectives (distributed/nccl.hpp) when the toolkit has NCCL.
+  find_path(GANTRY_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  find_library(GANTRY_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+  if(GANTRY_NCCL_INCLUDE_DIR AND GANTRY_NCCL_LIBRARY)
+    add_library(gantry_nccl INTERFACE)
+    add_library(gantry::nccl ALIAS gantry_nccl)
+    target_include_directories(gantry_nccl INTERFACE ${GANTRY_NCCL_INCLUDE_DIR})
+    target_link_libraries(gantry_nccl INTERFACE gantry::cuda ${GANTRY_NCCL_LIBRARY})
+  else()
+    message(STATUS "gantry: no NCCL in the CUDA toolkit, so no gantry::nccl (GPU collectives)")
+  endif()
 endif()
 
 if(GANTRY_BUILD_TESTS)

@@ -1,7 +1,7 @@
 # Installs the headers and the INTERFACE target gantry::gantry, with a package
 # configuration so that a consumer writes
 #   find_package(gantry CONFIG REQUIRED)
-#   target_link_libraries(app PRIVATE gantry::gantry)
+#   target_link_libraries(app PRIVATE gantry::gantry)   # gantry::cuda, gantry::mpi when built
 # Included from the top-level CMakeLists.txt after the target is defined.
 include(CMakePackageConfigHelpers)
 
@@ -44,3 +44,15 @@ function(_gantry_install_cuda)
   endif()
 endfunction()
 cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL _gantry_install_cuda)
+
+# gantry::mpi (cmake/GantryMpi.cmake) likewise, so that only its users need MPI.
+function(_gantry_install_mpi)
+  if(TARGET gantry_mpi)
+    set_target_properties(gantry_mpi PROPERTIES EXPORT_NAME mpi)
+    install(TARGETS gantry_mpi EXPORT gantryMpiTargets)
+    install(EXPORT gantryMpiTargets
+            NAMESPACE gantry::
+            DESTINATION "${GANTRY_INSTALL_CMAKEDIR}")
+  endif()
+endfunction()
+cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL _gantry_install_mpi)

@@ -13,8 +13,8 @@ if(GANTRY_MPI)
   add_library(gantry_mpi INTERFACE)
   add_library(gantry::mpi ALIAS gantry_mpi)
   target_link_libraries(gantry_mpi INTERFACE gantry::gantry MPI::MPI_CXX)
-  # The C API only: Open MPI's and MPICH's deprecated C++ bindings stay out.
-  target_compile_definitions(gantry_mpi INTERFACE GANTRY_WITH_MPI OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
+  # (MPI_CXX_SKIP_MPICXX: MPI::MPI_CXX defines OMPI_SKIP_MPICXX and MPICH_SKIP_MPICXX.)
+  target_compile_definitions(gantry_mpi INTERFACE GANTRY_WITH_MPI)
 
   if(GANTRY_BUILD_TESTS)
     # Open MPI refuses to start as root (as CI runs) without these two variables, and
@@ -32,5 +32,22 @@ if(GANTRY_MPI)
                      $<TARGET_FILE:test_data_parallel> ${MPIEXEC_POSTFLAGS})
     # A rank that fails while the other waits in a collective would hang: the timeout ends it.
     set_tests_properties(test_data_parallel PROPERTIES TIMEOUT 600 ENVIRONMENT "${GANTRY_MPIEXEC_ENV}")
+    if(GANTRY_BUILD_EXAMPLES)
+      set(mpiexec ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 ${GANTRY_MPIEXEC_FLAGS} ${MPIEXEC_PREFLAGS})
+      string(REPLACE ";" "\\;" mpiexec "${mpiexec}")
+      add_test(NAME cli_data_parallel
+               COMMAND ${CMAKE_COMMAND} -DGANTRY=$<TARGET_FILE:gantry_cli> "-DMPIEXEC=${mpiexec}"
+                       -DWORK_DIR=${PROJECT_BINARY_DIR}/cli_data_parallel
+                       -P ${PROJECT_SOURCE_DIR}/tests/mpi/cli_data_parallel.cmake)
+      set_tests_properties(cli_data_parallel PROPERTIES TIMEOUT 600 ENVIRONMENT "${GANTRY_MPIEXEC_ENV}")
+    endif()
+  endif()
+
+  if(GANTRY_BUILD_BENCH)
+    # 1 process x T threads against mpirun -np N x 1 thread on the same global batch.
+    find_package(benchmark REQUIRED)
+    add_executable(bench_data_parallel ${PROJECT_SOURCE_DIR}/bench/mpi/bench_data_parallel.cpp)
+    target_link_libraries(bench_data_parallel PRIVATE gantry::mpi gantry_dev_flags benchmark::benchmark)
+    set_target_properties(bench_data_parallel PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
   endif()
 endif()

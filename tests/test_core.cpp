@@ -152,3 +152,7 @@ TEST_CASE("Eigen and xtensor views share memory") {
   x(1, 0) = 40;
   CHECK(t.at(1, 0) == 40);
 }
+
+TEST_CASE("gantry::version is CMake's project version (data-parallel processes compare it)") {
+  CHECK(std::string(gantry::version) == GANTRY_PROJECT_VERSION);
+}

@@ -81,6 +81,8 @@ inline const char* usage = R"(usage:
       --resume                 continue the run in --out from its checkpoint (a run that
                                stopped before its first checkpoint starts again)
       --restart                discard the run in --out (checkpoint, log, pictures), start anew
+      --sync-bn                data-parallel runs: batch norm over the rows of all processes
+                               (default: each process's own, as PyTorch's DDP)
       --data-dir DIR           where the built-in data sets are (DIR/fashion-mnist or DIR
                                with the IDX files); default $GANTRY_DATA_DIR, else Debian's
                                /usr/share/datasets/fashion-mnist
@@ -99,6 +101,10 @@ inline const char* usage = R"(usage:
                                script); its weight ramped up; or whole mixed D steps with a
                                probability ramped to 0.5 (the FFHQ and COCO scripts). The ramp
                                is --set mixup_warmup=N G steps (default a quarter of --steps)
+                Data-parallel: mpirun -np N gantry train ... (or srun) trains one run on N
+                processes, each on 1/N of every batch (the batch size must divide by N;
+                with --sync-bn the result is one process's up to rounding); rank 0 writes
+                --out; --threads defaults to the cores / the processes on each machine
   gantry sample --checkpoint FILE [--n 64] [--out samples.png] [--seed S] [--class K] [--nrow R]
                 [--force]                replace an existing PNG at --out (nothing else is
                                          ever replaced)
@@ -152,14 +158,14 @@ struct HelpRequest {
   std::string text;
 };
 
-// The options each command takes (--resume, --restart and --force are flags; the others take a
+// The options each command takes (--resume, --restart, --force and --sync-bn are flags; the others take a
 // value; --set may be repeated).
 inline const std::vector<std::string>& command_options(const std::string& cmd) {
   static const std::map<std::string, std::vector<std::string>> table = {
       {"train",
        {"model", "data", "steps", "out", "net", "dim", "seed", "threads", "set", "accumulate", "log-every", "sample-every",
         "checkpoint-every", "eval-every", "eval-samples", "lo", "latent-steps", "schedule", "test", "size", "load-size",
-        "resume", "restart", "preset", "data-dir"}},
+        "resume", "restart", "preset", "data-dir", "sync-bn"}},
       {"translate", {"checkpoint", "in", "out", "direction", "official", "size", "prefix", "threads", "force"}},
       {"sample",
        {"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation", "standing-stats", "latent-steps",
@@ -191,7 +197,7 @@ inline const std::map<std::string, IntegerRange>& integer_options() {
 struct Args {
   std::map<std::string, std::string> values;
   std::vector<std::string> sets;
-  bool resume = false, restart = false, force = false;
+  bool resume = false, restart = false, force = false, sync_bn = false;
 
   Args(int argc, char** argv, int first, const std::vector<std::string>& known) {
     const std::string cmd = first >= 2 ? argv[first - 1] : "";
@@ -201,7 +207,11 @@ struct Args {
     }
     for (int i = first; i < argc; ++i) {
       const std::string a = argv[i];
-      bool* flag = a == "--resume" ? &resume : a == "--restart" ? &restart : a == "--force" ? &force : nullptr;
+      bool* flag = a == "--resume"    ? &resume
+                   : a == "--restart" ? &restart
+                   : a == "--force"   ? &force
+                   : a == "--sync-bn" ? &sync_bn
+                                      : nullptr;
       if (flag) {
         const std::string name = a.substr(2);
         if (std::find(known.begin(), known.end(), name) == known.end())

@@ -126,9 +126,16 @@ inline const toy::Modes* toy_modes(const std::string& data) {
   return nullptr;  // the swiss roll has no modes
 }
 
-// The trainer's options from train's --out, --resume, --accumulate and --*-every.
+// The processes of a data-parallel run (main.cpp joins them under mpirun), or null.
+inline const ProcessGroup* process_group = nullptr;
+
+// The trainer's options from train's --out, --resume, --accumulate, --*-every and --sync-bn.
 inline train::TrainerOptions trainer_options(const Args& a, int64_t steps, std::uint64_t seed) {
   train::TrainerOptions o;
+  o.group = process_group;
+  o.sync_batch_norm = a.sync_bn;
+  if (a.sync_bn && group_size(process_group) == 1)
+    std::cerr << "gantry: --sync-bn has no effect in one process (start the run with mpirun -np N)\n";
   o.steps = steps;
   o.out_dir = a.required("out");
   o.seed = seed;

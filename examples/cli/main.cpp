@@ -10,6 +10,7 @@
 //   gantry train  --model csgan|cyclegan --data fashion-edges|paired:A,B|side-by-side:D|unpaired:A,B ...
 //   gantry translate --checkpoint FILE --in DIR --out DIR [--direction a2b|b2a] [--official NET]
 //   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss] [--x step]
+//   mpirun -np N gantry train ...   data-parallel (built with gantry::mpi)
 //
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
 // eval need only the file. Bad arguments print the usage and exit with status 2; errors while
@@ -19,8 +20,13 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <optional>
+#include <thread>
 
 #include "cli.hpp"
+#ifdef GANTRY_WITH_MPI
+#include "gantry/distributed/mpi.hpp"
+#endif
 
 namespace gantry_cli {
 
@@ -173,6 +179,24 @@ int run(int argc, char** argv) {
 }  // namespace gantry_cli
 
 int main(int argc, char** argv) {
+#ifdef GANTRY_WITH_MPI
+  // Under mpirun (or srun) every process joins the run; rank 0 alone prints.
+  std::optional<gantry::distributed::MpiSession> mpi;
+  std::optional<gantry::distributed::MpiGroup> world;
+  std::streambuf* const out = std::cout.rdbuf();
+  if (gantry::distributed::launched_by_mpi()) {
+    mpi.emplace(&argc, &argv);
+    world.emplace();
+    if (world->size() > 1) gantry_cli::process_group = &*world;
+    if (world->rank() != 0) std::cout.rdbuf(nullptr);
+    if (std::getenv("GANTRY_NUM_THREADS") == nullptr)
+      gantry::set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / world->local_size()));
+  }
+  struct RestoreCout {
+    std::streambuf* buf;
+    ~RestoreCout() { std::cout.rdbuf(buf); }
+  } restore{out};
+#endif
   try {
     return gantry_cli::run(argc, argv);
   } catch (const gantry_cli::HelpRequest& h) {

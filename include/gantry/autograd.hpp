@@ -16,3 +16,4 @@
 #include "autograd/ops/softmax.hpp"
 #include "autograd/ops/index.hpp"
 #include "autograd/ops/norm.hpp"
+#include "autograd/ops/all_reduce.hpp"

@@ -7,6 +7,8 @@
 #include "core/factories.hpp"
 #include "core/parallel.hpp"
 #include "core/philox.hpp"
+#include "core/process_group.hpp"
 #include "core/shape.hpp"
 #include "core/storage.hpp"
 #include "core/tensor.hpp"
+#include "core/version.hpp"

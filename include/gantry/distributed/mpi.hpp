@@ -147,6 +147,17 @@ class MpiGroup final : public ProcessGroup {
     return "MPI (" + v + "), " + std::to_string(size_) + " processes";
   }
 
+  // How many of the group's processes share this one's machine (its memory).
+  int local_size() const {
+    MPI_Comm node;
+    detail::mpi_check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+                      "MPI_Comm_split_type");
+    int n = 1;
+    MPI_Comm_size(node, &n);
+    MPI_Comm_free(&node);
+    return n;
+  }
+
   MPI_Comm comm() const { return comm_; }
 
  private:
