@@ -389,8 +389,7 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
   // Both nets ran in training mode (D on G's fakes, G for D's): rank 0's batch-norm
   // statistics become every rank's.
   void share_buffers() {
-    nets.share_buffers(nets.G);
-    nets.share_buffers(nets.D);
+    nets.share_buffers(nets.G, nets.D);
   }
 
   // A regulariser's penalty; one that draws per sample (the gradient penalty's alpha) draws

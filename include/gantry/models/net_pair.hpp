@@ -7,13 +7,11 @@
 //   G.*, D.*, opt_G.*, opt_D.* (moments and step counts), G_ema.* (when the EMA is on),
 // through checkpoint_parts (train/checkpoint.hpp writes them).
 //
-// Data-parallel (set_group, core/process_group.hpp): every rank draws the noise and
-// conditioning of all ranks' batch with the same generator state and keeps its own rows
-// (train_noise, train_condition), so N ranks of batch B / N draw what one process of batch B
-// draws and their generators stay in step; the step averages gradients over ranks before the
-// optimisers (average_gradients), and rank 0's buffers (batch-norm statistics when they are
-// per rank) replace the others' after each update (share_buffers), so every rank holds the
-// same state and rank 0's checkpoint is the run's.
+// Data-parallel (DataParallel, data_parallel.hpp: set_group, average_gradients, share_buffers):
+// every rank draws the noise and conditioning of all ranks' batch with the same generator
+// state and keeps its own rows (train_noise, train_condition), so N ranks of batch B / N draw
+// what one process of batch B draws and their generators stay in step, and rank 0's
+// checkpoint is the run's.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -36,6 +34,7 @@
 #include "../optim/ema.hpp"
 #include "../optim/params.hpp"
 #include "condition.hpp"
+#include "data_parallel.hpp"
 #include "step_losses.hpp"
 
 namespace gantry::models {
@@ -60,7 +59,7 @@ struct FrozenWeights {
 };
 
 template <class Nets, template <class, class> class Opt, class T = float>
-class NetPair {
+class NetPair : public DataParallel<T> {
  public:
   using GNet = typename Nets::G;
   using DNet = typename Nets::D;
@@ -145,80 +144,17 @@ class NetPair {
     }
   }
 
-  // Data-parallel training: the ranks of `group` (null: one process) and whether batch norm
-  // takes its statistics over all of them. The group must outlive the nets' training.
-  void set_group(const ProcessGroup* group, bool sync_batch_norm) {
-    group_ = group;
-    sync_batch_norm_ = sync_batch_norm;
-  }
-  const ProcessGroup* group() const { return group_; }
-  bool sync_batch_norm() const { return sync_batch_norm_ && group_size(group_) > 1; }
-
   // The training step's draws for this rank's n rows: its rows of the draws for all ranks.
   Tensor<T, cpu> train_noise(int64_t n, Rng& rng) const {
-    return rank_rows(noise(n * group_size(group_), rng), group_, "NetPair::train_noise");
+    const ProcessGroup* g = this->group();
+    return rank_rows(noise(n * group_size(g), rng), g, "NetPair::train_noise");
   }
   Cond train_condition(int64_t n, Rng& rng) const {
-    if (group_size(group_) == 1) return random_condition(n, rng);
-    const Cond all = random_condition(n * group_size(group_), rng);
-    return Cond(rank_rows(all.labels, group_, "NetPair::train_condition"),
-                rank_rows(all.features, group_, "NetPair::train_condition"));
-  }
-
-  // Replaces the gradients of m's parameters by their mean over the ranks (one all-reduce of
-  // all of them; a parameter without a gradient on every rank keeps none).
-  template <class M>
-  void average_gradients(M& m) const {
-    if (group_size(group_) == 1) return;
-    const ParamList<T, cpu> params = named_parameters<T, cpu>(m);
-    std::vector<T> flat;
-    for (const auto& p : params)
-      if (p.var.grad().defined()) flat.insert(flat.end(), p.var.grad().value().data(),
-                                              p.var.grad().value().data() + p.var.numel());
-    // Every rank has gradients for the same parameters (the same model and code path); the
-    // count is checked so that a difference is an error, not a hang or a mixed sum.
-    check_ranks_agree(group_, "the number of gradient values of a step", std::to_string(flat.size()));
-    group_->all_reduce_sum(std::span<T>(flat));
-    const T inv = T(1) / static_cast<T>(group_->size());
-    std::size_t at = 0;
-    for (const auto& p : params) {
-      if (!p.var.grad().defined()) continue;
-      // A new tensor: the old gradient's storage may be shared with a value on the tape.
-      Tensor<T, cpu> mean(p.var.shape());
-      for (int64_t i = 0; i < p.var.numel(); ++i) mean.data()[i] = flat[at++] * inv;
-      Var<T, cpu> v = p.var;
-      v.set_grad(Var<T, cpu>(mean));
-    }
-  }
-
-  // Gives every rank rank 0's buffers of m (running statistics, spectral-norm vectors).
-  template <class M>
-  void share_buffers(M& m) const {
-    if (group_size(group_) == 1) return;
-    struct Buffers : ParamVisitor<T, cpu> {
-      std::vector<Tensor<T, cpu>> all;
-      void parameter(const std::string&, Var<T, cpu>&) override {}
-      void buffer(const std::string&, Tensor<T, cpu>& b) override { all.push_back(b); }
-    } v;
-    m.visit(v, "");
-    std::vector<T> flat;
-    for (const auto& b : v.all) flat.insert(flat.end(), b.data(), b.data() + b.numel());
-    group_->broadcast(std::as_writable_bytes(std::span<T>(flat)), 0);
-    std::size_t at = 0;
-    for (auto& b : v.all) {
-      std::copy_n(flat.data() + at, b.numel(), b.data());
-      at += static_cast<std::size_t>(b.numel());
-    }
-  }
-
-  // The logged losses as the mean over the ranks (what one process with the whole batch logs).
-  StepLosses average(StepLosses losses) const {
-    if (group_size(group_) == 1) return losses;
-    std::vector<double> v;
-    for (const auto& kv : losses) v.push_back(kv.second);
-    group_->all_reduce_sum(std::span<double>(v));
-    for (std::size_t i = 0; i < v.size(); ++i) losses[i].second = v[i] / group_->size();
-    return losses;
+    const ProcessGroup* g = this->group();
+    if (group_size(g) == 1) return random_condition(n, rng);
+    const Cond all = random_condition(n * group_size(g), rng);
+    return Cond(rank_rows(all.labels, g, "NetPair::train_condition"),
+                rank_rows(all.features, g, "NetPair::train_condition"));
   }
 
   // A batch of fakes from the training G (training-mode norms), off the tape: for D steps.
@@ -249,7 +185,7 @@ class NetPair {
     opt_G.zero_grad();
     FreezeD frozen(D);
     const T scale = T(1) / static_cast<T>(accumulate);
-    const ShardRows rows = shard_rows(batch, group_, "the generator step");
+    const ShardRows rows = shard_rows(batch, this->group(), "the generator step");
     const int64_t n = rows.end - rows.begin;
     double loss = 0;
     for (int a = 0; a < accumulate; ++a) {
@@ -298,8 +234,6 @@ class NetPair {
   std::unique_ptr<GModule> G_ema_;
   LatentPrior prior_ = LatentPrior::normal;
   std::shared_ptr<const data::Instances> instances_;
-  const ProcessGroup* group_ = nullptr;
-  bool sync_batch_norm_ = false;
 };
 
 // What every step policy exposes besides its steps: its NetPair `nets`, sampling and the

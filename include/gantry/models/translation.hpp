@@ -23,6 +23,12 @@
 // for the detached target and backward_G computes it again for the cycle loss: the same
 // value, so it is computed once here.
 //
+// Data-parallel (DataParallel, data_parallel.hpp): each rank translates its rows of the
+// batch; gradients are averaged over the ranks before each optimiser step, and the history
+// pools see all ranks' fakes in rank order (gathered), drawing from the same generator state
+// on every rank, so the pools stay the same everywhere and N ranks train what one process
+// with the whole batch trains (the translators' instance norms have no batch statistics).
+//
 // Logged: d_a, d_b (each D's loss), d_loss (their sum), g_a, g_b (the adversarial terms),
 // each term's two log names, g_loss (the whole G loss).
 // Checkpoint parts: G_A, G_B, D_A, D_B, opt_G, opt_D and the pools (fake_a_pool, fake_b_pool).
@@ -46,6 +52,7 @@
 #include "../nn/model.hpp"
 #include "../optim/params.hpp"
 #include "hyper.hpp"
+#include "data_parallel.hpp"
 #include "image_pool.hpp"
 #include "net_pair.hpp"
 #include "step_losses.hpp"
@@ -68,7 +75,7 @@ concept TranslationPaper = requires(const typename P::Hyper& h, int64_t step) {
 };
 
 template <class Nets, TranslationPaper Paper, class T = float>
-class Translation {
+class Translation : public DataParallel<T> {
   using Device = cpu;
   using V = Var<T, Device>;
 
@@ -199,6 +206,7 @@ class Translation {
         fakes_b.push_back(t.fake_b.value());
       }
     }
+    this->average_gradients(G_A, G_B);
     opt_G.step();
 
     opt_D.zero_grad();
@@ -206,15 +214,17 @@ class Translation {
     for (std::size_t i = 0; i < batches.size(); ++i) {
       const auto [a, b] = real_pair(batches[i]);
       // The official order: D_A (with fake_B_pool) first, then D_B.
-      const V pooled_b(pool_b.query(fakes_b[i], rng));
-      const V pooled_a(pool_a.query(fakes_a[i], rng));
+      const V pooled_b(pooled(pool_b, fakes_b[i], rng));
+      const V pooled_a(pooled(pool_a, fakes_a[i], rng));
       const V la = Loss::d_loss(D_A.forward(b, {}, true), D_A.forward(pooled_b, {}, true));
       const V lb = Loss::d_loss(D_B.forward(a, {}, true), D_B.forward(pooled_a, {}, true));
       mul_scalar(add(la, lb), scale).backward();
       d_a += la.item() * scale;
       d_b += lb.item() * scale;
     }
+    this->average_gradients(D_A, D_B);
     opt_D.step();
+    this->share_buffers(G_A, G_B, D_A, D_B);
 
     StepLosses out{{"d_loss", d_a + d_b}, {"d_a", d_a}, {"d_b", d_b}, {"g_loss", g_total}, {"g_a", g_a}, {"g_b", g_b}};
     std::size_t k = 0;
@@ -229,7 +239,7 @@ class Translation {
               ...);
         },
         terms_);
-    return out;
+    return this->average(std::move(out));
   }
 
   // Translations in eval mode, off the tape: A -> B by G_A, B -> A by G_B.
@@ -296,6 +306,13 @@ class Translation {
   }
   bool needs_identity() const {
     return std::apply([](const auto&... t) { return (t.needs_identity() || ...); }, terms_);
+  }
+
+  // The pool's answer for this rank's fakes: the pool sees all ranks' fakes in rank order
+  // (one process: its own), and this rank keeps its rows.
+  Tensor<T, Device> pooled(ImagePool<T>& pool, const Tensor<T, Device>& fakes, Rng& rng) {
+    if (pool.capacity() == 0 || group_size(this->group()) == 1) return pool.query(fakes, rng);
+    return rank_rows(pool.query(this->all_rows(fakes), rng), this->group(), "the history pool").clone();
   }
 
   static ParamList<T, Device> joined(ParamList<T, Device> x, const ParamList<T, Device>& y) {

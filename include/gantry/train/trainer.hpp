@@ -24,9 +24,9 @@
 // and return (TrainResult::stopped_by); a NaN or infinite loss stops the run with
 // TrainingDiverged, leaving the last good checkpoint as it was and naming it.
 //
-// Data-parallel (TrainerOptions::group): every process runs this loop with the same options
-// and data; each takes its rows of every batch and the step averages gradients over them, so
-// N processes train what one process with the whole batch trains (up to rounding; batch norm
+// Data-parallel (TrainerOptions::group; G/D pairs and translators): every process runs this
+// loop with the same options and data; each takes its rows of every batch and the step
+// averages gradients over them, so N processes train what one process with the whole batch trains (up to rounding; batch norm
 // per process unless sync_batch_norm). They check at the start that they agree (version,
 // model, hyper-parameters, settings, data, starting weights); rank 0 alone locks and writes
 // the run directory, and a resume reads its checkpoint on every rank.
@@ -55,6 +55,7 @@
 #include "../io/json.hpp"
 #include "../io/jsonl_log.hpp"
 #include "../io/plot.hpp"
+#include "../models/data_parallel.hpp"
 #include "../models/hyper.hpp"
 #include "../models/step_losses.hpp"
 #include "checkpoint.hpp"
@@ -148,14 +149,7 @@ class Trainer {
     check(opt_.log_every >= 1, "Trainer: log_every must be >= 1, found ", opt_.log_every);
     check(!(opt_.resume && opt_.restart), "Trainer: resume and restart exclude each other");
     if (opt_.checkpoint_every < 0) opt_.checkpoint_every = auto_checkpoint_every(opt_.steps);
-    if (group_size(opt_.group) > 1) {
-      if constexpr (joint) {
-        fail<Error>("Trainer: ", Model::name, " cannot train data-parallel yet (its image-to-image step takes no "
-                    "process group); run it as one process");
-      } else {
-        model_.nets.set_group(opt_.group, opt_.sync_batch_norm);
-      }
-    }
+    if (group_size(opt_.group) > 1) parallel().set_group(opt_.group, opt_.sync_batch_norm);
     // early, before a caller spends time on anything else
     all_ranks([&] {
       if (!opt_.resume && !opt_.restart && lead()) refuse_used_dir();
@@ -195,11 +189,9 @@ class Trainer {
     resume = agreed_flag(resume);
     // ... and every rank loads the checkpoint (out_dir must be visible to all of them).
     if (resume) all_ranks([&] { load(step, rng, resume_step); });
-    if constexpr (!joint) {
-      if (group_size(opt_.group) > 1) {
-        check_ranks_agree(opt_.group, "the data (its size and the loader's state)", data_digest());
-        check_ranks_agree(opt_.group, "the model's starting weights (a hash of G's and D's state)", state_hash());
-      }
+    if (group_size(opt_.group) > 1) {
+      check_ranks_agree(opt_.group, "the data (its size and the loader's state)", data_digest());
+      check_ranks_agree(opt_.group, "the model's starting weights (a hash of its nets' state)", state_hash());
     }
     std::optional<io::JsonlLog> log;
     if (lead()) log.emplace(log_path(), io::JsonlOptions{.truncate = !resume, .resume_step = resume_step});
@@ -221,7 +213,8 @@ class Trainer {
       Metrics losses;
       if constexpr (joint) {
         for (auto& b : micro) b = data_.next();
-        if (!model_.has_preview()) model_.set_preview(micro.front());
+        if (!model_.has_preview()) model_.set_preview(micro.front());  // (the whole batch's)
+        for (auto& b : micro) b = rank_rows(b);
         losses = model_.step(micro, rng);
       } else {
         const int64_t nd = model_.d_steps(step);
@@ -368,10 +361,19 @@ class Trainer {
     return d;
   }
 
-  // A hash of G's and D's parameters and buffers: the ranks must start from the same state.
+  // The model's data-parallel side (models/data_parallel.hpp): a G/D pair's or a translator's.
+  auto& parallel() {
+    if constexpr (joint)
+      return static_cast<models::DataParallel<typename Model::value_type>&>(model_);
+    else
+      return static_cast<models::DataParallel<typename Model::Pair::value_type>&>(model_.nets);
+  }
+
+  // A hash of the nets' parameters and buffers (every checkpoint part but the optimisers):
+  // the ranks must start from the same state.
   std::string state_hash() {
-    struct Hash : ParamVisitor<typename Model::Pair::value_type, cpu> {
-      using T = typename Model::Pair::value_type;
+    using T = typename std::remove_cvref_t<decltype(parallel())>::value_type;
+    struct Hash : ParamVisitor<T, cpu> {
       Fnv1a h;
       void parameter(const std::string& name, Var<T, cpu>& p) override { buffer(name, p.value()); }
       void buffer(const std::string& name, Tensor<T, cpu>& b) override {
@@ -379,8 +381,9 @@ class Trainer {
         h.add(b.data(), b.bytes());
       }
     } v;
-    model_.nets.G.visit(v, "G");
-    model_.nets.D.visit(v, "D");
+    model_.checkpoint_parts([&](const std::string& prefix, auto& part) {
+      if constexpr (!requires { part.visit_state([](const std::string&, auto&) {}); }) part.visit(v, prefix);
+    });
     return v.h.hex();
   }
 
