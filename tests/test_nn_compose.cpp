@@ -89,3 +89,39 @@ TEST_CASE("initialisers") {
   CHECK(as_array(xw).abs().maxCoeff() <= std::sqrt(6.0 / 400.0));
   CHECK(as_array(xw).abs().maxCoeff() > 0.95 * std::sqrt(6.0 / 400.0));
 }
+
+// When<Cond, Part>: present parts keep the positions of a pack written without the absent ones.
+namespace {
+template <bool Hidden>
+using GWhen = Generator<Latent<16>, Linear<4 * 3 * 3>, When<Hidden, ReLU>, When<Hidden, Linear<4 * 3 * 3>>, ReLU,
+                        Reshape<4, 3, 3>, Conv2d<2, 3>, Tanh>;
+template <bool Hidden>
+using DWhen = Discriminator<Image<2, 3, 3>, Conv2d<8, 3, 2, 1>, LeakyReLU<>, Flatten, When<Hidden, Linear<5>>,
+                            Linear<1>>;
+}  // namespace
+static_assert(std::is_same_v<GWhen<false>::output, Image<2, 3, 3>>);
+static_assert(std::is_same_v<DWhen<true>::output, Vector<1>>);
+static_assert(std::is_same_v<chain_output<Vector<4>, When<false, Linear<9>>, Linear<3>>, Vector<3>>);
+static_assert(std::is_same_v<chain_output<Vector<4>, When<true, Linear<9>>>, Vector<9>>);
+
+TEST_CASE("When<Cond, Part>: a part present or absent by a flag, the others' names unshifted") {
+  Rng gen(1);
+  Init init{gen};
+  GWhen<false>::module<float, cpu> off(init);
+  G::module<float, cpu> same(init);
+  CHECK(parameter_shapes(off) == parameter_shapes(same));  // When<false> left no trace
+  GWhen<true>::module<float, cpu> on(init);
+  const auto p = parameter_shapes(on);
+  CHECK(p.size() == 6);
+  CHECK(p.at("blocks.2.weight") == Shape{36, 36});  // Linear, ReLU, [ReLU, Linear], ...
+  CHECK(p.at("blocks.5.weight") == Shape{2, 4, 3, 3});
+  DWhen<false>::module<float, cpu> d_off(init);
+  Dsc::module<float, cpu> d_same(init);
+  CHECK(parameter_shapes(d_off) == parameter_shapes(d_same));
+  DWhen<true>::module<float, cpu> d_on(init);
+  CHECK(parameter_shapes(d_on).at("blocks.3.weight") == Shape{5, 32});
+  CHECK(parameter_shapes(d_on).at("blocks.4.weight") == Shape{1, 5});
+  const Var<float> x(randn<float, cpu>(Shape{2, 2, 3, 3}, gen));
+  CHECK(d_off.forward(x, {}, true).shape() == Shape{2, 1});
+  CHECK(d_on.forward(x, {}, true).shape() == Shape{2, 1});
+}

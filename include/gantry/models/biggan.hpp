@@ -31,46 +31,32 @@
 namespace gantry::models {
 
 namespace detail {
+// A list of types (input specs, widths), and F<Ts...> of a list's types.
 template <class... Ts>
 struct parts {};
-// parts<A...> followed by P when On.
-template <class L, bool On, class P>
-struct push;
-template <class... Ts, bool On, class P>
-struct push<parts<Ts...>, On, P> {
-  using type = std::conditional_t<On, parts<Ts..., P>, parts<Ts...>>;
-};
-template <class L, bool On, class P>
-using push_t = typename push<L, On, P>::type;
-template <class L, class... Ps>
-struct push_all;
-template <class... Ts, class... Ps>
-struct push_all<parts<Ts...>, Ps...> {
-  using type = parts<Ts..., Ps...>;
-};
-template <template <class...> class Model, class Head, class L>
-struct build;
-template <template <class...> class Model, class... Head, class... Ts>
-struct build<Model, parts<Head...>, parts<Ts...>> {
-  using type = Model<Head..., Ts...>;
+template <template <class...> class F, class L>
+struct apply_parts;
+template <template <class...> class F, class... Ts>
+struct apply_parts<F, parts<Ts...>> {
+  using type = F<Ts...>;
 };
 
-// G's body after the input specs (BigGAN.py Generator, arch[32]) and D (Discriminator);
-// spectral norm's ε = 10^-Eps.
+// G's body after the input specs (BigGAN.py Generator, arch[32]) and D's parts before its head
+// (Discriminator), as aliases taking those leading parts; spectral norm's ε = 10^-Eps.
 template <int C, int Ch, int Attn, class Norm, int Eps = 8>
 struct biggan32_body {
   using Block = GBlock<4 * Ch, Norm, Eps>;
   using Attention = SNSelfAttention<Eps>;
-  using g0 = parts<SNLinear<4 * 4 * 4 * Ch, true, Eps>, Reshape<4 * Ch, 4, 4>, Block>;
-  using g1 = typename push_all<push_t<g0, Attn == 8, Attention>, Block>::type;
-  using g2 = typename push_all<push_t<g1, Attn == 16, Attention>, Block>::type;
-  using g = typename push_all<push_t<g2, Attn == 32, Attention>, BatchNorm2d<>, ReLU,
-                              SNConv2d<C, 3, 1, 1, true, Eps>, Tanh>::type;
+  template <class... Inputs>
+  using G = Generator<Inputs..., SNLinear<4 * 4 * 4 * Ch, true, Eps>, Reshape<4 * Ch, 4, 4>, Block,
+                      When<Attn == 8, Attention>, Block, When<Attn == 16, Attention>, Block,
+                      When<Attn == 32, Attention>, BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, true, Eps>, Tanh>;
+  // With Attn == 16, D's attention follows each of its four blocks.
   static constexpr bool d_attn = Attn == 16;
-  using d0 = push_t<parts<DBlock<4 * Ch, true, false, Eps>>, d_attn, Attention>;
-  using d1 = push_t<typename push_all<d0, DBlock<4 * Ch, true, true, Eps>>::type, d_attn, Attention>;
-  using d2 = push_t<typename push_all<d1, DBlock<4 * Ch, false, true, Eps>>::type, d_attn, Attention>;
-  using d = push_t<typename push_all<d2, DBlock<4 * Ch, false, true, Eps>>::type, d_attn, Attention>;
+  template <class Input, class Head>
+  using D = Discriminator<Input, DBlock<4 * Ch, true, false, Eps>, When<d_attn, Attention>,
+                          DBlock<4 * Ch, true, true, Eps>, When<d_attn, Attention>, DBlock<4 * Ch, false, true, Eps>,
+                          When<d_attn, Attention>, DBlock<4 * Ch, false, true, Eps>, When<d_attn, Attention>, Head>;
 };
 }  // namespace detail
 
@@ -84,9 +70,8 @@ struct biggan_nets {
   static constexpr int classes = Classes, ch = Ch, attention = Attn, latent = Z;
   static constexpr bool hierarchical = false;
   using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, ConditionalBatchNorm<ClassTable<Classes>>>;
-  using G = typename detail::build<Generator, detail::parts<Latent<Z>, gantry::Classes<Classes>>, typename Body::g>::type;
-  using D = typename detail::build<Discriminator, detail::parts<ImageShape>,
-                                   typename detail::push_all<typename Body::d, DHead>::type>::type;
+  using G = typename Body::template G<Latent<Z>, gantry::Classes<Classes>>;
+  using D = typename Body::template D<ImageShape, DHead>;
 };
 
 template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128,
@@ -101,11 +86,8 @@ struct biggan_hier_nets {
   static constexpr int classes = Classes, ch = Ch, attention = Attn, latent = Z;
   static constexpr bool hierarchical = true;
   using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, ConditionalBatchNorm<Projected<Z + Z / 4>>>;
-  using G = typename detail::build<Generator,
-                                   detail::parts<Latent<Z>, gantry::Classes<Classes>, SharedEmbedding<Z>, Hierarchical>,
-                                   typename Body::g>::type;
-  using D = typename detail::build<Discriminator, detail::parts<ImageShape>,
-                                   typename detail::push_all<typename Body::d, DHead>::type>::type;
+  using G = typename Body::template G<Latent<Z>, gantry::Classes<Classes>, SharedEmbedding<Z>, Hierarchical>;
+  using D = typename Body::template D<ImageShape, DHead>;
 };
 
 // scripts/launch_cifar_ema.sh: batch 50, 4 D steps, lr 2e-4 both, betas (0, 0.999), EMA

@@ -45,9 +45,9 @@ struct biggan_deep_nets {
 
   // G's stage i ends at side 8 << i; D's stage i at 16 >> min(i, 1).
   template <int Side, int At>
-  using GStage = std::conditional_t<At == Side, Sequential<GB<false>, GB<true>, Attn>, Sequential<GB<false>, GB<true>>>;
+  using GStage = Sequential<GB<false>, GB<true>, When<At == Side, Attn>>;
   template <bool Down, int Side, int At>
-  using DStage = std::conditional_t<At == Side, Sequential<DB<Down>, DB<false>, Attn>, Sequential<DB<Down>, DB<false>>>;
+  using DStage = Sequential<DB<Down>, DB<false>, When<At == Side, Attn>>;
 
   using G = Generator<Latent<Z>, gantry::Classes<Classes>, SharedEmbedding<Shared>, FullConditioning,
                       SNLinear<4 * 4 * width, true, SNEps>, Reshape<width, 4, 4>, GStage<8, GAttn>, GStage<16, GAttn>,

@@ -55,9 +55,6 @@ using icgan_head = FeatureProjectionHead<F, K, 6>;
 template <int Out, bool Down = true, bool Preact = true>
 using ICDown = DBlock<Out, Down, Preact, 6>;
 using ICAttention = SNSelfAttention<6>;
-// L, then Block, then self-attention when Attend.
-template <class L, bool Attend, class Block>
-using icgan_then = push_t<typename push_all<L, Block>::type, Attend, ICAttention>;
 }  // namespace detail
 
 template <class ImageShape = Image<1, 32, 32>, int Classes = 0, int Ch = 32, int F = 128, int S = 128, int Z = 128,
@@ -69,9 +66,8 @@ struct icgan_nets {
   static constexpr int classes = Classes, ch = Ch, latent = Z, features = F, attention = Attn;
   using In = detail::icgan_g_inputs<Classes, Z, F, S, 3>;
   using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, typename In::Norm, 6>;
-  using G = typename detail::build<Generator, typename In::specs, typename Body::g>::type;
-  using D = typename detail::build<Discriminator, detail::parts<ImageShape>,
-                                   typename detail::push_all<typename Body::d, detail::icgan_head<F, Classes>>::type>::type;
+  using G = typename detail::apply_parts<Body::template G, typename In::specs>::type;
+  using D = typename Body::template D<ImageShape, detail::icgan_head<F, Classes>>;
 };
 
 // Attn: self-attention after the G block and after the D block whose output has that
@@ -80,38 +76,39 @@ template <int Classes = 0, int Ch = 64, int Z = 120, int F = 2048, int S = 512, 
 struct icgan64_nets {
   static constexpr int classes = Classes, ch = Ch, latent = Z, features = F, attention = Attn;
   using In = detail::icgan_g_inputs<Classes, Z, F, S, 4>;
-  template <class L, int Res, class Block>
-  using then = detail::icgan_then<L, Res == Attn, Block>;
   template <int Out>
   using Up = GBlock<Out, typename In::Norm, 6>;
-  using g = then<then<then<then<detail::parts<SNLinear<4 * 4 * 16 * Ch, true, 6>, Reshape<16 * Ch, 4, 4>>, 8,
-                                     Up<16 * Ch>>, 16, Up<8 * Ch>>, 32, Up<4 * Ch>>, 64, Up<2 * Ch>>;
-  using G = typename detail::build<Generator, typename In::specs, typename detail::push_all<g, BatchNorm2d<>, ReLU,
-                                   SNConv2d<C, 3, 1, 1, true, 6>, Tanh>::type>::type;
-  using d = then<then<then<then<then<detail::parts<Image<C, 64, 64>>, 32, detail::ICDown<Ch, true, false>>, 16,
-                                     detail::ICDown<2 * Ch>>, 8, detail::ICDown<4 * Ch>>, 4, detail::ICDown<8 * Ch>>,
-                 4, detail::ICDown<16 * Ch, false>>;
-  using D = typename detail::build<Discriminator, detail::parts<>,
-                                   typename detail::push_all<d, detail::icgan_head<F, Classes>>::type>::type;
+  // Attention after the block whose output is Res x Res.
+  template <int Res>
+  using AttnAt = When<Res == Attn, detail::ICAttention>;
+  template <class... Specs>
+  using GWith = Generator<Specs..., SNLinear<4 * 4 * 16 * Ch, true, 6>, Reshape<16 * Ch, 4, 4>, Up<16 * Ch>, AttnAt<8>,
+                          Up<8 * Ch>, AttnAt<16>, Up<4 * Ch>, AttnAt<32>, Up<2 * Ch>, AttnAt<64>, BatchNorm2d<>, ReLU,
+                          SNConv2d<C, 3, 1, 1, true, 6>, Tanh>;
+  using G = typename detail::apply_parts<GWith, typename In::specs>::type;
+  using D = Discriminator<Image<C, 64, 64>, detail::ICDown<Ch, true, false>, AttnAt<32>, detail::ICDown<2 * Ch>,
+                          AttnAt<16>, detail::ICDown<4 * Ch>, AttnAt<8>, detail::ICDown<8 * Ch>, AttnAt<4>,
+                          detail::ICDown<16 * Ch, false>, AttnAt<4>, detail::icgan_head<F, Classes>>;
 };
 
 template <int Classes = 0, int Ch = 96, int Z = 120, int F = 2048, int S = 512, int C = 3, int Attn = 64>
 struct icgan128_nets {
   static constexpr int classes = Classes, ch = Ch, latent = Z, features = F, attention = Attn;
   using In = detail::icgan_g_inputs<Classes, Z, F, S, 5>;
-  template <class L, int Res, class Block>
-  using then = detail::icgan_then<L, Res == Attn, Block>;
   template <int Out>
   using Up = GBlock<Out, typename In::Norm, 6>;
-  using g = then<then<then<then<then<detail::parts<SNLinear<4 * 4 * 16 * Ch, true, 6>, Reshape<16 * Ch, 4, 4>>, 8,
-                                          Up<16 * Ch>>, 16, Up<8 * Ch>>, 32, Up<4 * Ch>>, 64, Up<2 * Ch>>, 128, Up<Ch>>;
-  using G = typename detail::build<Generator, typename In::specs, typename detail::push_all<g, BatchNorm2d<>, ReLU,
-                                   SNConv2d<C, 3, 1, 1, true, 6>, Tanh>::type>::type;
-  using d = then<then<then<then<then<then<detail::parts<Image<C, 128, 128>>, 64, detail::ICDown<Ch, true, false>>, 32,
-                                          detail::ICDown<2 * Ch>>, 16, detail::ICDown<4 * Ch>>, 8,
-                                detail::ICDown<8 * Ch>>, 4, detail::ICDown<16 * Ch>>, 4, detail::ICDown<16 * Ch, false>>;
-  using D = typename detail::build<Discriminator, detail::parts<>,
-                                   typename detail::push_all<d, detail::icgan_head<F, Classes>>::type>::type;
+  // Attention after the block whose output is Res x Res.
+  template <int Res>
+  using AttnAt = When<Res == Attn, detail::ICAttention>;
+  template <class... Specs>
+  using GWith = Generator<Specs..., SNLinear<4 * 4 * 16 * Ch, true, 6>, Reshape<16 * Ch, 4, 4>, Up<16 * Ch>, AttnAt<8>,
+                          Up<8 * Ch>, AttnAt<16>, Up<4 * Ch>, AttnAt<32>, Up<2 * Ch>, AttnAt<64>, Up<Ch>, AttnAt<128>,
+                          BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, true, 6>, Tanh>;
+  using G = typename detail::apply_parts<GWith, typename In::specs>::type;
+  using D = Discriminator<Image<C, 128, 128>, detail::ICDown<Ch, true, false>, AttnAt<64>, detail::ICDown<2 * Ch>,
+                          AttnAt<32>, detail::ICDown<4 * Ch>, AttnAt<16>, detail::ICDown<8 * Ch>, AttnAt<8>,
+                          detail::ICDown<16 * Ch>, AttnAt<4>, detail::ICDown<16 * Ch, false>, AttnAt<4>,
+                          detail::icgan_head<F, Classes>>;
 };
 
 // icgan_res64.json (and cc_icgan_res64.json): see the header comment.

@@ -2,6 +2,11 @@
 // Composition: a flat pack of parts folded left to right. Each step checks at compile time
 // that the part accepts the shape it receives; if not, the error names the part, its
 // position and both shapes (see part_cannot_take_input below).
+//
+// When<Cond, Part>: Part where Cond holds, nothing otherwise, e.g. attention at one
+// resolution of a configurable net: Block, When<Attn == 16, Attention>, Block. An absent part
+// takes no position, so the other parts' names are those of the pack written without it.
+// Understood by Sequential, Generator and Discriminator.
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -11,6 +16,9 @@
 #include "shapes.hpp"
 
 namespace gantry {
+
+template <bool Cond, class Part>
+struct When {};
 
 template <class P, class In>
 concept PartFor = requires { P::template accepts<In>; };
@@ -55,6 +63,11 @@ struct chain {
   template <class T, class D>
   using modules = std::tuple<>;
 };
+// When<true, P> is P; When<false, P> is skipped (and takes no position).
+template <int Pos, class In, class P, class... Ps>
+struct chain<Pos, In, When<true, P>, Ps...> : chain<Pos, In, P, Ps...> {};
+template <int Pos, class In, class P, class... Ps>
+struct chain<Pos, In, When<false, P>, Ps...> : chain<Pos, In, Ps...> {};
 template <int Pos, class In, class P, class... Ps>
 struct chain<Pos, In, P, Ps...> {
   using here = step<P::template accepts<In>, P, Pos, In>;
@@ -64,6 +77,20 @@ struct chain<Pos, In, P, Ps...> {
   using modules = decltype(std::tuple_cat(std::declval<std::tuple<typename here::template module<T, D>>>(),
                                           std::declval<typename next::template modules<T, D>>()));
 };
+
+// The parts of a pack that are present, as a std::tuple of part types (When resolved).
+template <class Acc, class... Ps>
+struct present_parts {
+  using type = Acc;
+};
+template <class... A, class P, class... Ps>
+struct present_parts<std::tuple<A...>, P, Ps...> : present_parts<std::tuple<A..., P>, Ps...> {};
+template <class... A, class P, class... Ps>
+struct present_parts<std::tuple<A...>, When<true, P>, Ps...> : present_parts<std::tuple<A..., P>, Ps...> {};
+template <class... A, class P, class... Ps>
+struct present_parts<std::tuple<A...>, When<false, P>, Ps...> : present_parts<std::tuple<A...>, Ps...> {};
+template <class... Ps>
+using present_t = typename present_parts<std::tuple<>, Ps...>::type;
 
 }  // namespace detail
 
@@ -85,7 +112,7 @@ struct Sequential {
   struct module {
     typename detail::chain<0, In, Parts...>::template modules<T, D> parts;
 
-    explicit module(Init& init) : parts(make(init, std::index_sequence_for<Parts...>{})) {}
+    explicit module(Init& init) : parts(make(init, std::make_index_sequence<count>{})) {}
 
     Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) {
       return std::apply([&](auto&... m) {
@@ -95,10 +122,12 @@ struct Sequential {
       }, parts);
     }
     void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
-      visit_each(v, prefix, std::index_sequence_for<Parts...>{});
+      visit_each(v, prefix, std::make_index_sequence<count>{});
     }
 
    private:
+    // The parts present (When<false, P> leaves one out).
+    static constexpr std::size_t count = std::tuple_size_v<decltype(parts)>;
     template <std::size_t... I>
     static auto make(Init& init, std::index_sequence<I...>) {
       // Braced init: parts are constructed left to right, so a seed gives the same weights.

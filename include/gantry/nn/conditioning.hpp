@@ -133,6 +133,8 @@ struct conditioned_blocks_of
       }()> {};
 template <class... Ps>
 struct conditioned_blocks_of<Sequential<Ps...>> : std::integral_constant<int, (0 + ... + conditioned_blocks_of<Ps>::value)> {};
+template <bool Cond, class P>
+struct conditioned_blocks_of<When<Cond, P>> : std::integral_constant<int, Cond ? conditioned_blocks_of<P>::value : 0> {};
 
 }  // namespace detail
 
@@ -163,6 +165,10 @@ template <class... Ps, int Given>
 struct condition_size_fits<Sequential<Ps...>, Given> {
   static constexpr bool value = (condition_size_fits<Ps, Given>::value && ...);
 };
+template <class P, int Given>
+struct condition_size_fits<When<true, P>, Given> : condition_size_fits<P, Given> {};
+template <class P, int Given>
+struct condition_size_fits<When<false, P>, Given> : std::true_type {};
 }  // namespace detail
 
 }  // namespace gantry

@@ -196,13 +196,14 @@ template <class Input, class... Parts>
 struct Discriminator {
   static_assert(ImageShape<Input> || VectorShape<Input>,
                 "gantry: Discriminator<Input, Parts...> starts with the input shape, e.g. Image<3, 32, 32>");
-  static_assert(sizeof...(Parts) >= 1, "gantry: Discriminator<Input, Parts...> needs parts");
+  using Present = detail::present_t<Parts...>;  // (When resolved)
+  static_assert(std::tuple_size_v<Present> >= 1, "gantry: Discriminator<Input, Parts...> needs parts");
   using Body = Sequential<Parts...>;
   using output = typename Body::template output<Input>;
 
  private:
-  static constexpr std::size_t last = sizeof...(Parts) - 1;
-  using Last = std::tuple_element_t<last, std::tuple<Parts...>>;
+  static constexpr std::size_t last = std::tuple_size_v<Present> - 1;
+  using Last = std::tuple_element_t<last, Present>;
   using LastInput = typename detail::chain_input<
       typename detail::chain_node<detail::chain<0, Input, Parts...>, static_cast<int>(last)>::type>::type;
 
