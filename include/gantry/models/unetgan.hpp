@@ -64,9 +64,11 @@ struct unetgan_assemble;
 template <class ImageShape, int K, int Z, int In0, class... GBlocks, class EncoderT, class DecoderT>
 struct unetgan_assemble<ImageShape, K, Z, In0, parts<GBlocks...>, EncoderT, DecoderT> {
   using In = unetgan_g_inputs<K, Z, sizeof...(GBlocks)>;
-  using body = parts<SNLinear<4 * 4 * In0, true, 6>, Reshape<In0, 4, 4>, GBlock<GBlocks::value, typename In::Norm, 6>...,
-                     BatchNorm2d<>, ReLU, SNConv2d<ImageShape::channels, 3, 1, 1, true, 6>, Tanh>;
-  using G = typename build<Generator, typename In::specs, body>::type;
+  template <class... Specs>
+  using GWith = Generator<Specs..., SNLinear<4 * 4 * In0, true, 6>, Reshape<In0, 4, 4>,
+                          GBlock<GBlocks::value, typename In::Norm, 6>..., BatchNorm2d<>, ReLU,
+                          SNConv2d<ImageShape::channels, 3, 1, 1, true, 6>, Tanh>;
+  using G = typename apply_parts<GWith, typename In::specs>::type;
   using D = Discriminator<ImageShape, UNet<EncoderT, unetgan_bottleneck<K>, DecoderT, PerPixelHead<K, 6>>>;
 };
 
