@@ -72,12 +72,12 @@ void register_model(const std::string& name, typename Model::Hyper h) {
     auto& x = get();
     for (auto _ : state) benchmark::DoNotOptimize(x.model.d_step(x.real, x.rng).data());
     state.counters["comm_MiB"] = parameter_mib(x.model.nets.D);
-  })->Iterations(4)->Repetitions(3)->ReportAggregatesOnly(true)->UseRealTime()->Unit(benchmark::kMillisecond);
+  })->Iterations(2)->Repetitions(2)->ReportAggregatesOnly(true)->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark((name + "/g").c_str(), [get](benchmark::State& state) {
     auto& x = get();
     for (auto _ : state) benchmark::DoNotOptimize(x.model.g_step(1, x.rng).data());
     state.counters["comm_MiB"] = parameter_mib(x.model.nets.G);
-  })->Iterations(4)->Repetitions(3)->ReportAggregatesOnly(true)->UseRealTime()->Unit(benchmark::kMillisecond);
+  })->Iterations(2)->Repetitions(2)->ReportAggregatesOnly(true)->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 
 void BM_AllReduce(benchmark::State& state) {
