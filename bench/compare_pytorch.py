@@ -31,6 +31,17 @@ times and ratios for each thread count. Six suites:
         256x256 (the paper's nets, batch 1) and on the Fashion edges example's nets (32x32,
         batch 4) (--csgan-cases picks some); tables as for hinge
 
+PyTorch configurations (--torch-configs, wgan-gp and hinge suites): each is a child process
+of its own, interleaved with gantry's, and the tables show each, the ratio against PyTorch's
+default and against the fastest configuration of each step:
+    default        NCHW tensors, glibc malloc, eager
+    channels-last  nets and images in torch.channels_last (NHWC)
+    jemalloc       LD_PRELOAD Debian's jemalloc (libjemalloc2): a caching malloc, no page faults
+    cl-jemalloc    both (the default list is: default cl-jemalloc)
+    cl-tcmalloc    channels_last with tcmalloc (libtcmalloc-minimal4)
+    compile        cl-jemalloc and torch.compile on G and D; a step torch.compile cannot run
+                   (a double backward: WGAN-GP's penalty, LOGAN's latent step) shows n/a
+
 PyTorch runs in a child process per measurement with OMP_NUM_THREADS=n (and MKL/OpenBLAS
 thread variables) set before torch is imported, plus torch.set_num_threads(n). Use pip's
 torch (`pip install torch`); Debian's 1.13 also works (/usr/bin/python3) but its OpenBLAS
@@ -98,6 +109,35 @@ def thread_env(n):
     return env
 
 
+TORCH_CONFIGS = {  # name -> (step script flags, malloc preloaded)
+    "default": ([], None),
+    "channels-last": (["--channels-last"], None),
+    "jemalloc": ([], "jemalloc"),
+    "cl-jemalloc": (["--channels-last"], "jemalloc"),
+    "cl-tcmalloc": (["--channels-last"], "tcmalloc"),
+    "compile": (["--channels-last", "--compile"], "jemalloc"),
+}
+MALLOC_LIBRARIES = {"jemalloc": ("libjemalloc.so.2", "libjemalloc2"),
+                    "tcmalloc": ("libtcmalloc_minimal.so.4", "libtcmalloc-minimal4")}
+
+
+def malloc_path(name):
+    lib, package = MALLOC_LIBRARIES[name]
+    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"):
+        if os.path.exists(os.path.join(d, lib)):
+            return os.path.join(d, lib)
+    sys.exit("compare_pytorch.py: %s not found (Debian: apt-get install %s)" % (lib, package))
+
+
+def torch_command(config, n):
+    """The step script's extra flags and the environment of a PyTorch configuration."""
+    flags, malloc = TORCH_CONFIGS[config]
+    env = thread_env(n)
+    if malloc:
+        env["LD_PRELOAD"] = malloc_path(malloc)
+    return flags, env
+
+
 def run_torch(python, n, min_time):
     r = subprocess.run([python, "-c", TORCH_CHILD, str(n), str(min_time)], env=thread_env(n),
                        capture_output=True, text=True, check=True)
@@ -144,9 +184,10 @@ def run_gantry_wgan(build, n, steps):
     return {k: [statistics.median(w for w, _ in v), statistics.median(c for _, c in v)] for k, v in runs.items()}
 
 
-def run_torch_wgan(python, n, steps):
+def run_torch_wgan(python, n, steps, config="default"):
+    flags, env = torch_command(config, n)
     r = subprocess.run([python, os.path.join(HERE, "wgan_gp_step.py"), "--threads", str(n), "--steps", str(steps),
-                        "--json"], env=thread_env(n), capture_output=True, text=True, check=True)
+                        "--json"] + flags, env=env, capture_output=True, text=True, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -171,9 +212,10 @@ def run_gantry_hinge(build, n, steps, model, program="bench_hinge_steps", kinds=
     return runs
 
 
-def run_torch_hinge(python, n, steps, model):
+def run_torch_hinge(python, n, steps, model, config="default"):
+    flags, env = torch_command(config, n)
     r = subprocess.run([python, os.path.join(HERE, "hinge_steps.py"), "--model", model, "--threads", str(n),
-                        "--steps", str(steps), "--json"], env=thread_env(n), capture_output=True, text=True,
+                        "--steps", str(steps), "--json"] + flags, env=env, capture_output=True, text=True,
                        check=True)
     return {"%s %s" % (model, k): v for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
 
@@ -213,15 +255,23 @@ def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_tor
     """Per round and thread count, each model's gantry and PyTorch processes in turn (which
     goes first alternates between rounds); every timed step is kept. (--suite unetgan: the
     cases of bench_unetgan_steps and bench/unetgan_steps.py.)"""
-    steps = {}  # (threads, "model step") -> ([gantry [wall, cpu]...], [PyTorch [wall, cpu]...])
+    configs = args.torch_configs
+    # (threads, "model step") -> {"gantry": [[wall, cpu]...], <PyTorch config>: [...] (None: cannot run)}
+    steps = {}
     loads = []
     for rnd in range(args.rounds):
         for n in args.threads:
             for model in models or args.models:
-                order = ((0, run_gantry, args.build), (1, run_torch, args.python))
-                for side, run, where in (order if rnd % 2 == 0 else order[::-1]):
-                    for key, runs in run(where, n, args.steps, model).items():
-                        steps.setdefault((n, key), ([], []))[side].extend(runs)
+                order = [("gantry", lambda: run_gantry(args.build, n, args.steps, model))]
+                for c in configs:
+                    order.append((c, lambda c=c: run_torch(args.python, n, args.steps, model, c)))
+                for side, run in (order if rnd % 2 == 0 else order[::-1]):
+                    for key, runs in run().items():
+                        slot = steps.setdefault((n, key), {}).setdefault(side, [])
+                        if runs is None or slot is None:
+                            steps[(n, key)][side] = None
+                        else:
+                            slot.extend(runs)
                 loads.append(os.getloadavg()[0])
                 print("round %d/%d, %d thread(s), %s done, load average %.2f" %
                       (rnd + 1, args.rounds, n, model, loads[-1]), file=sys.stderr)
@@ -230,24 +280,50 @@ def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_tor
 
     def table(n, which, what):
         count = args.rounds * args.steps
-        print("\n%d thread%s, %s: median and minimum over %d timed steps (%d rounds x %d); "
-              "ratio = gantry time / PyTorch time" % (n, "" if n == 1 else "s", what, count, args.rounds, args.steps))
-        print("| step | gantry median ms | PyTorch median ms | ratio | gantry min ms | PyTorch min ms | ratio |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        for (m, key), (gs, ts) in steps.items():
-            if m != n or not ts:
-                continue
-            g = [v[which] for v in gs]
-            t = [v[which] for v in ts]
-            gm, tm = statistics.median(g), statistics.median(t)
-            print("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |" % (key, gm, tm, gm / tm, min(g), min(t),
-                                                                         min(g) / min(t)))
+        if configs == ["default"]:
+            print("\n%d thread%s, %s: median and minimum over %d timed steps (%d rounds x %d); "
+                  "ratio = gantry time / PyTorch time" % (n, "" if n == 1 else "s", what, count, args.rounds,
+                                                          args.steps))
+            print("| step | gantry median ms | PyTorch median ms | ratio | gantry min ms | PyTorch min ms | ratio |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for (m, key), by in steps.items():
+                if m != n or not by.get("default"):
+                    continue
+                g = [v[which] for v in by["gantry"]]
+                t = [v[which] for v in by["default"]]
+                gm, tm = statistics.median(g), statistics.median(t)
+                print("| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |" % (key, gm, tm, gm / tm, min(g), min(t),
+                                                                             min(g) / min(t)))
+            return
+        print("\n%d thread%s, %s: medians over %d timed steps (%d rounds x %d), ms; ratio = gantry time / "
+              "PyTorch time" % (n, "" if n == 1 else "s", what, count, args.rounds, args.steps))
+        configs_table(steps, configs, n, which)
 
     if 1 in args.threads:
         # One thread: the thread's CPU time leaves out the time other processes held the core.
         table(1, 1, "CPU time of the computing thread")
     for n in args.threads:
         table(n, 0, "wall-clock time")
+
+
+def configs_table(results, configs, n, which):
+    """One row per step: gantry, each PyTorch configuration, the ratio against the default
+    and against the fastest configuration (named). results[(n, key)] = {side: [[wall, cpu]...]}
+    or per round [wall, cpu] pairs; None for a configuration that cannot run the step."""
+    print("| step | gantry | %s | vs default | fastest PyTorch | vs fastest |" % " | ".join(configs))
+    print("|---|---:|%s---:|---|---:|" % ("---:|" * (len(configs) + 0)))
+    for (m, key), by in results.items():
+        if m != n or not by.get("gantry"):
+            continue
+        g = statistics.median(v[which] for v in by["gantry"])
+        t = {c: (statistics.median(v[which] for v in by[c]) if by.get(c) else None) for c in configs}
+        cells = ["%.0f" % t[c] if t[c] is not None else "n/a" for c in configs]
+        ran = {c: v for c, v in t.items() if v is not None}
+        if not ran:
+            continue
+        best = min(ran, key=ran.get)
+        vs_default = "%.2f" % (g / t["default"]) if t.get("default") else "n/a"
+        print("| %s | %.0f | %s | %s | %s | %.2f |" % (key, g, " | ".join(cells), vs_default, best, g / ran[best]))
 
 
 def flops(key):
@@ -305,7 +381,13 @@ def main():
     ap.add_argument("--unetgan-git", metavar="GIT_DIR",
                     help="unetgan: the git directory of a clone of github.com/boschresearch/unetgan")
     ap.add_argument("--python", default=sys.executable, help="Python with torch")
+    ap.add_argument("--torch-configs", nargs="+", choices=sorted(TORCH_CONFIGS), default=["default", "cl-jemalloc"],
+                    help="wgan-gp, hinge: PyTorch's configurations to time (see above); other suites: default")
     args = ap.parse_args()
+    if args.suite not in ("wgan-gp", "hinge"):
+        args.torch_configs = ["default"]
+    elif "default" not in args.torch_configs:
+        args.torch_configs.insert(0, "default")
     if args.suite == "unetgan" and not args.unetgan_git:
         ap.error("--suite unetgan needs --unetgan-git GIT_DIR")
     if args.suite == "icgan" and not args.icgan_git:
@@ -326,22 +408,22 @@ def main():
         return
     if args.suite == "icgan":
         hinge_main(args, args.icgan_cases, run_gantry_icgan,
-                   lambda python, n, steps, case: run_torch_official("icgan_steps.py", python, args.icgan_git, n, steps, case))
+                   lambda python, n, steps, case, config="default": run_torch_official("icgan_steps.py", python, args.icgan_git, n, steps, case))
         return
     if args.suite == "csgan":
         hinge_main(args, args.csgan_cases, run_gantry_csgan,
-                   lambda python, n, steps, case: run_torch_official("csgan_steps.py", python, args.csgan_git, n, steps, case))
+                   lambda python, n, steps, case, config="default": run_torch_official("csgan_steps.py", python, args.csgan_git, n, steps, case))
         return
     if args.suite == "unetgan":
         hinge_main(args, args.cases, run_gantry_unetgan,
-                   lambda python, n, steps, case: run_torch_official("unetgan_steps.py", python, args.unetgan_git, n, steps, case))
+                   lambda python, n, steps, case, config="default": run_torch_official("unetgan_steps.py", python, args.unetgan_git, n, steps, case))
         return
     if args.suite == "kernels":
         measure_gantry, measure_torch = (lambda n: run_gantry(args.build, n, args.min_time),
                          lambda n: run_torch(args.python, n, args.min_time))
     else:
-        measure_gantry, measure_torch = (lambda n: run_gantry_wgan(args.build, n, args.steps),
-                         lambda n: run_torch_wgan(args.python, n, args.steps))
+        wgan_main(args)
+        return
 
     # results[(threads, shape)] = ([gantry [wall, cpu] per round], [PyTorch [wall, cpu] per round])
     results = {}
@@ -381,6 +463,37 @@ def main():
         # With one thread, the thread's CPU time leaves out the time other processes took the
         # core, so it is the steadier comparison on a shared machine.
         table(1, 1, "CPU time of the computing thread")
+
+
+def wgan_main(args):
+    """wgan-gp: per round and thread count, gantry and each PyTorch configuration in turn (the
+    order reverses every other round); medians over rounds of each process's median step."""
+    results = {}  # (threads, step) -> {side: [[wall, cpu] per round] or None}
+    loads = []
+    for rnd in range(args.rounds):
+        for n in args.threads:
+            order = [("gantry", lambda: run_gantry_wgan(args.build, n, args.steps))]
+            for c in args.torch_configs:
+                order.append((c, lambda c=c: run_torch_wgan(args.python, n, args.steps, c)))
+            for side, run in (order if rnd % 2 == 0 else order[::-1]):
+                for key, v in run().items():
+                    slot = results.setdefault((n, key), {}).setdefault(side, [])
+                    if v is None or slot is None:
+                        results[(n, key)][side] = None
+                    else:
+                        slot.append(v)
+            loads.append(os.getloadavg()[0])
+            print("round %d/%d, %d thread(s) done, load average %.2f" % (rnd + 1, args.rounds, n, loads[-1]),
+                  file=sys.stderr)
+    print("load average (1 min) after each measurement: min %.2f, median %.2f, max %.2f on %d CPUs" %
+          (min(loads), statistics.median(loads), max(loads), os.cpu_count()))
+    for n in args.threads:
+        print("\n%d thread%s, wall-clock time (median of %d rounds), ms; ratio = gantry time / PyTorch time" %
+              (n, "" if n == 1 else "s", args.rounds))
+        configs_table(results, args.torch_configs, n, 0)
+    if 1 in args.threads:
+        print("\n1 thread, CPU time of the computing thread (median of %d rounds), ms" % args.rounds)
+        configs_table(results, args.torch_configs, 1, 1)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ G_params and D_params of bench_hinge_steps). Initialisation as the papers': SAGA
 uniform with zero biases, BigGAN N(0, 0.02), BigGAN-deep orthogonal.
 
     OMP_NUM_THREADS=1 python3 bench/hinge_steps.py --model biggan --threads 1 [--steps 3] [--json]
+        [--channels-last] [--compile]      (step_timing.py)
 
 One untimed step of each kind comes first; then --steps timed D steps and --steps timed G
 steps. Without --json the medians of wall-clock and calling-thread CPU time are printed;
@@ -507,10 +508,12 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=3, help="timed steps of each kind")
     ap.add_argument("--json", action="store_true", help="print one JSON line for compare_pytorch.py")
+    step_timing.add_torch_options(ap)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     m = HingeGan(a.model, BATCH)
+    step_timing.apply_torch_options(a, m)
     step_timing.report(step_timing.warm_and_time(m, a.steps), a.json, a.threads, a.model, BATCH)
 
 

@@ -15,21 +15,26 @@ gantry benchmark). Adam(lr 2e-4, betas (0, 0.9)), lambda 10, the real batch unif
 gantry's (G 1,204,483, D 1,053,825; tests/test_models_wgan_nets.cpp).
 
     OMP_NUM_THREADS=1 python3 bench/wgan_gp_step.py --threads 1 [--steps 5] [--json]
+        [--channels-last] [--compile]      (step_timing.py)
 
-Two untimed steps of each kind come first; the medians of the wall-clock and the calling
+One untimed step of each kind comes first; the medians of the wall-clock and the calling
 thread's CPU time over --steps timed steps are printed (with --json, as one JSON line
 {"critic step": [wall ms, cpu ms], "generator step": [...]} for bench/compare_pytorch.py).
 """
 import argparse
 import json
+import os
 import statistics
-import time
+import sys
 import warnings
 
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # pip's torch without numpy
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import step_timing  # noqa: E402
 
 DIM, Z, CHANNELS, SIZE = 128, 128, 3, 32
 G_PARAMETERS, D_PARAMETERS = 1_204_483, 1_053_825
@@ -159,37 +164,26 @@ class WganGp:
         return loss.item()
 
 
-def time_steps(fn, steps):
-    wall, cpu = [], []
-    for _ in range(steps):
-        t, c = time.perf_counter(), time.thread_time()
-        fn()
-        cpu.append((time.thread_time() - c) * 1e3)
-        wall.append((time.perf_counter() - t) * 1e3)
-    return [statistics.median(wall), statistics.median(cpu)]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=5, help="timed steps of each kind")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--json", action="store_true", help="print one JSON line for compare_pytorch.py")
+    step_timing.add_torch_options(ap)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     m = WganGp(a.batch)
+    step_timing.apply_torch_options(a, m)
     # Warm both kinds of step before timing either (oneDNN primitives, the allocator).
-    for _ in range(2):
-        m.d_step()
-        m.g_step()
-    out = {"critic step": time_steps(m.d_step, a.steps), "generator step": time_steps(m.g_step, a.steps)}
+    out = step_timing.warm_and_time(m, a.steps, (("critic step", "d_step"), ("generator step", "g_step")))
     if a.json:
-        print(json.dumps(out))
+        # (compare_pytorch.py --suite wgan-gp takes the medians)
+        print(json.dumps({k: None if v is None else [statistics.median(w for w, _ in v), statistics.median(c for _, c in v)]
+                          for k, v in out.items()}))
         return
-    for key, (wall, cpu) in out.items():
-        print("torch %s, %d thread(s), WGAN-GP ResNet %s at batch %d: median wall %.1f ms, thread cpu %.1f ms"
-              % (torch.__version__, a.threads, key, a.batch, wall, cpu))
+    step_timing.report(out, False, a.threads, "WGAN-GP ResNet", a.batch)
 
 
 if __name__ == "__main__":
