@@ -195,6 +195,15 @@ class Gan : public PairedModel<Nets, Paper::template Optimizer, T> {
     else
       return Hyper{};
   }
+  // The model on a device, with the paper's hyper-parameters unless given:
+  //   auto model = models::sagan<Image<1, 32, 32>, 10>::make(cpu{}, /*seed=*/1);
+  template <class Dev>
+  static Gan make(Dev, std::uint64_t seed, const Hyper& h = paper_hyper()) {
+    static_assert(std::is_same_v<Dev, cpu>,
+                  "gantry: Gan::make: the models train on the cpu for now (make(cpu{}, seed)); training on cuda{} "
+                  "waits for the CUDA backend's layers, optimisers and step");
+    return Gan(h, seed);
+  }
   const Hyper& hyper() const { return hyper_; }
   const Latent& latent() const { return latent_; }
   int64_t batch_size() const { return settings_.batch_size; }

@@ -246,6 +246,20 @@ struct PairedModel {
   template <class... Args>
   explicit PairedModel(Args&&... args) : nets(std::forward<Args>(args)...) {}
   Tensor<T, cpu> sample(const Tensor<T, cpu>& z, const Condition<T, cpu>& c) { return nets.sample(z, c); }
+  // n samples for a picture (eval mode, the EMA generator when there is one), z drawn from a
+  // stream of `seed`; a class-conditional G's labels cycle through the classes (so a grid of
+  // K columns has a class per column), an instance-conditioned G's instances are drawn.
+  Tensor<T, cpu> sample(int64_t n, std::uint64_t seed = 0) {
+    check(n >= 1, "sample: n must be >= 1, found ", n);
+    Rng rng(seed);
+    Condition<T, cpu> c;
+    if constexpr (Pair::feature_size > 0) {
+      c = nets.random_condition(n, rng);
+    } else if constexpr (Pair::num_classes > 0) {
+      for (int64_t i = 0; i < n; ++i) c.labels.push_back(i % Pair::num_classes);
+    }
+    return nets.sample(nets.noise(n, rng), c);
+  }
   template <class F>
   void checkpoint_parts(F&& f) {
     nets.checkpoint_parts(f);

@@ -9,6 +9,7 @@
 //   preview() (the pictures: translations of the images given to set_preview, else of the
 //   run's first batch; preview_columns per row); checkpoint_parts(f)
 // and the data is a data::Loader, data::PairLoader or data::ToyStream (next / state / restore).
+// train::fit(model, data, options) runs one (fit(model, images, options) makes the loader).
 //
 // Each iteration runs model.d_steps(step) critic steps (each on `accumulate` micro-batches)
 // and one generator step (a translator: one joint step on `accumulate` micro-batches). A run
@@ -533,5 +534,30 @@ class Trainer {
   io::json::Value run_;
   int64_t last_good_ = -1;
 };
+
+// One call: trains `model` on `data` (a data::Loader, PairLoader or stream) as Trainer::run.
+template <class Model, class Data>
+  requires requires(Data& d) { d.next(); }
+TrainResult fit(Model& model, Data& data, TrainerOptions opt, io::json::Value run_config = io::json::Object{}) {
+  Trainer<Model, Data> trainer(model, data, std::move(opt), std::move(run_config));
+  return trainer.run();
+}
+
+// ... or on a set of images (data::fashion_mnist("train"), data::image_folder(...)): a
+// shuffling loader of the model's batch size, zero-padding the images to the generator's side
+// when they are smaller (28x28 Fashion-MNIST for a 32x32 model), seeded from opt.seed.
+template <class Model>
+  requires requires(Model& m) { m.batch_size(); typename Model::Pair::GNet::output; }
+TrainResult fit(Model& model, data::LabeledImages images, TrainerOptions opt,
+                io::json::Value run_config = io::json::Object{}) {
+  using Out = typename Model::Pair::GNet::output;
+  data::LoaderOptions lo;
+  lo.batch_size = model.batch_size();
+  if constexpr (requires { Out::height; })
+    if (images.images.defined() && images.images.rank() == 4 && images.images.dim(2) < Out::height)
+      lo.pad_to = Out::height;
+  data::Loader loader(std::move(images), lo, Rng(derive_seed(opt.seed, data_stream)));
+  return fit(model, loader, std::move(opt), std::move(run_config));
+}
 
 }  // namespace gantry::train
