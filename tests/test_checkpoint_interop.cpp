@@ -13,6 +13,8 @@
 //   /usr/bin/python3 tests/fixtures/make_checkpoint_interop_fixtures.py --test-binary <build>/tests/test_checkpoint_interop
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -45,15 +47,9 @@ const std::string committed_checkpoint = fixture_dir + "/wgan_gp_checkpoint.safe
 const std::string committed_outputs = fixture_dir + "/wgan_gp_checkpoint_outputs.safetensors";
 const std::string script = std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/make_checkpoint_interop_fixtures.py";
 
-struct TempDir {
-  fs::path p;
-  explicit TempDir(const std::string& name)
-      : p(fs::temp_directory_path() / ("gantry_test_checkpoint_interop_" + name)) {
-    fs::remove_all(p);
-    fs::create_directories(p);
-  }
-  ~TempDir() { fs::remove_all(p); }
-  std::string operator/(const std::string& f) const { return (p / f).string(); }
+// gantry_checkpoint_interop_<name>_<pid>, created.
+struct TempDir : gantry_test::TempDir {
+  explicit TempDir(const std::string& name) : gantry_test::TempDir("checkpoint_interop_" + name) {}
 };
 
 // Reductions may split by thread count; one thread makes the checkpoint's bits a function of

@@ -3,6 +3,8 @@
 // JPEG (when stb_image_write is available) and the errors for bad folders and files.
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <gantry/data/image_folder.hpp>
 #include <gantry/io/png.hpp>
 
@@ -31,17 +33,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh directory under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("gantry_image_folder_" + tag + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : gantry_test::TempDir {
+  explicit TempDir(const std::string& tag) : gantry_test::TempDir("image_folder_" + tag) {}
 };
 
 io::Image8 checkerboard(int64_t n) {

@@ -5,6 +5,8 @@
 // Fashion-MNIST edges task (edge_map on hand-made images, shapes, values, determinism).
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <gantry/data/fashion_edges.hpp>
 #include <gantry/data/image_pairs.hpp>
 #include <gantry/data/pair_loader.hpp>
@@ -28,21 +30,8 @@ using data::PairLoaderOptions;
 namespace {
 
 // A fresh directory under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("gantry_image_pairs_" + tag + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string sub(const std::string& name) const {
-    fs::create_directories(path / name);
-    return (path / name).string();
-  }
+struct TempDir : gantry_test::TempDir {
+  explicit TempDir(const std::string& tag) : gantry_test::TempDir("image_pairs_" + tag) {}
 };
 
 // w x h grey image with pixel (y, x) = f(y, x).

@@ -3,6 +3,8 @@
 // images from degraded ones, 32-padded inputs give the features of the 28x28 originals, and
 // the error messages say what to do.
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <unistd.h>
 
 #include <cmath>
@@ -33,18 +35,8 @@ bool have_data() {
   }
 
 // A fresh directory under the system's temporary directory, removed at exit.
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("gantry_fashion_clf_" + std::to_string(::getpid()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-TempDir& temp_dir() {
-  static TempDir d;
+gantry_test::TempDir& temp_dir() {
+  static gantry_test::TempDir d("fashion_clf");
   return d;
 }
 

@@ -1,5 +1,7 @@
 // Module and optimiser state through safetensors files: round trips, strict loading.
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <unistd.h>
 
 #include <filesystem>
@@ -20,19 +22,8 @@ namespace {
 using G = Generator<Latent<16>, SNLinear<36>, Reshape<4, 3, 3>, BatchNorm2d<>, ReLU, Conv2d<2, 3>, Tanh>;
 using GM = G::module<float, cpu>;
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("gantry_test_module_state_" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 std::string temp_file(const std::string& name) {
-  static const TempDir dir;
+  static const gantry_test::TempDir dir("test_module_state");
   return (dir.path / name).string();
 }
 

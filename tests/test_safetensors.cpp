@@ -1,6 +1,8 @@
 // safetensors checkpoints: JSON header parsing, round trips, a file written by PyTorch,
 // every kind of broken file, lookup errors and the atomic-write guarantee.
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,16 +23,12 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh directory for this test program's files, removed when the program ends.
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("gantry_test_safetensors_" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
+// (A test makes a directory read-only: it is made writable again before the removal.)
+struct TempDir : gantry_test::TempDir {
+  TempDir() : gantry_test::TempDir("test_safetensors") {}
   ~TempDir() {
     std::error_code ec;
     fs::permissions(path / "locked", fs::perms::owner_all, ec);
-    fs::remove_all(path, ec);
   }
 };
 const fs::path& temp_dir() {

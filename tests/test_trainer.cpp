@@ -3,6 +3,8 @@
 // and checkpoints are checked against the model.
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,13 +22,9 @@ namespace {
 
 using Toy = models::WganGp<models::wgan_gp_toy<32>>;
 
-struct TempDir {
-  fs::path p;
-  explicit TempDir(const std::string& name) : p(fs::temp_directory_path() / ("gantry_test_trainer_" + name)) {
-    fs::remove_all(p);
-  }
-  ~TempDir() { fs::remove_all(p); }
-  std::string str() const { return p.string(); }
+// gantry_test_trainer_<name>_<pid>, not created: the trainer makes the run directory.
+struct TempDir : gantry_test::TempDir {
+  explicit TempDir(const std::string& name) : gantry_test::TempDir("test_trainer_" + name, false) {}
 };
 
 models::WganGpHyper small_hyper() {

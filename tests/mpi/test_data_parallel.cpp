@@ -98,14 +98,16 @@ data::Batch images(int64_t n, std::uint64_t seed) {
   return b;
 }
 
-struct TempDir {
+// A directory every rank uses (so not tests/temp_dir.hpp's, which is per process): rank 0
+// empties it and removes it, the others wait for that.
+struct SharedDir {
   fs::path p;
-  explicit TempDir(const std::string& name) : p(fs::temp_directory_path() / ("gantry_test_dp_" + name)) {
+  explicit SharedDir(const std::string& name) : p(fs::temp_directory_path() / ("gantry_test_dp_" + name)) {
     if (world->rank() == 0) fs::remove_all(p);
     double sync = 0;
     world->all_reduce_sum(std::span<double>(&sync, 1));  // nobody uses it before it is empty
   }
-  ~TempDir() {
+  ~SharedDir() {
     double sync = 0;
     world->all_reduce_sum(std::span<double>(&sync, 1));
     if (world->rank() == 0) fs::remove_all(p);
@@ -299,7 +301,7 @@ TEST_CASE("CSGAN (translator, history pools): two iterations on 2 ranks match on
 }
 
 TEST_CASE("the trainer: rank 0 writes; resume 2 -> 2 is bit for bit, 2 -> 1 and 1 process match 2 ranks") {
-  TempDir straight("straight"), halves("halves"), alone("alone"), single("single");
+  SharedDir straight("straight"), halves("halves"), alone("alone"), single("single");
   train_toy(world, straight.str(), 4, false);
   train_toy(world, halves.str(), 2, false);
   train_toy(world, halves.str(), 4, true);
@@ -324,7 +326,7 @@ TEST_CASE("the trainer: rank 0 writes; resume 2 -> 2 is bit for bit, 2 -> 1 and 
 }
 
 TEST_CASE("ranks that disagree stop with an error naming the difference, not a hang") {
-  TempDir dir("disagree");
+  SharedDir dir("disagree");
   auto h = toy_hyper();
   if (world->rank() == 1) h.lambda = 1.0;
   std::string message;
@@ -336,7 +338,7 @@ TEST_CASE("ranks that disagree stop with an error naming the difference, not a h
   if (world->rank() == 0) MESSAGE(message);
   CHECK(message.find("the processes disagree about the hyper-parameters") != std::string::npos);
   CHECK(message.find("rank 1 has") != std::string::npos);
-  TempDir odd("odd");
+  SharedDir odd("odd");
   auto o = toy_hyper();
   o.g_batch_size = 33;
   CHECK_THROWS_WITH_AS(train_toy(world, odd.str(), 2, false, o), doctest::Contains("does not split evenly over 2"),
