@@ -51,41 +51,10 @@ constexpr int classes = 10;
 constexpr int64_t batch = 64;
 
 template <class Model>
-struct Fixture {
-  Model model;
-  Rng rng{2};
-  std::vector<data::Batch> real;
-
-  using Hyper = typename Model::Hyper;
-  explicit Fixture(Hyper h) : model(sized(h), 1) {
-    std::vector<int64_t> labels;
-    for (int64_t i = 0; i < batch; ++i) labels.push_back(i % classes);
-    real.emplace_back();
-    real.back().images = rand<float, cpu>(Shape{batch, 3, 32, 32}, rng, -1.0f, 1.0f);
-    real.back().labels = labels;
-    model.d_step(real, rng);
-    model.g_step(1, rng);
-  }
-
-  static Hyper sized(Hyper h) {
-    h.batch_size = batch;
-    return h;
-  }
-
-  void report(benchmark::State& state) { bench::report_parameters(state, model); }
-};
-
-// One warm model per type, shared by both steps and all repetitions.
-template <class Model>
-Fixture<Model>& fixture(typename Model::Hyper (*hyper)()) {
-  static std::unique_ptr<Fixture<Model>> f;
-  if (!f) f = std::make_unique<Fixture<Model>>(hyper());
-  return *f;
-}
-
-template <class Model>
 void register_model(const char* name, typename Model::Hyper (*hyper)()) {
-  bench::register_steps(name, [hyper]() -> Fixture<Model>& { return fixture<Model>(hyper); });
+  typename Model::Hyper h = hyper();
+  h.batch_size = batch;
+  bench::register_model_steps<Model>(name, h);
 }
 
 }  // namespace

@@ -132,6 +132,11 @@ inline const char* usage = R"(usage:
                 (a csgan or cyclegan checkpoint; or a converted official CycleGAN generator:
                  --official resnet_9blocks|resnet_6blocks [--size 256|128] [--prefix P])
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step] [--force]
+  gantry bench  --model M [--data fashion-mnist|8gaussians|...] [--net N] [--dim D] [--threads T]
+                [--preset gantry|paper] [--set name=value]... [--steps 3]
+                (one D step and one G step of the model as `train` would build it, on random
+                 images of its shape, timed --steps times each after a warm-up step: the
+                 median, mean and spread in ms per step and the nets' parameter counts)
                 (default keys: the step losses, not the seconds, rates or evaluations;
                  --x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
   Every command takes --help; --data-dir is also taken by sample and eval.
@@ -171,9 +176,11 @@ inline const std::vector<std::string>& command_options(const std::string& cmd) {
        {"checkpoint", "n", "out", "seed", "class", "nrow", "threads", "truncation", "standing-stats", "latent-steps",
         "decision-map", "instance", "test", "force", "data-dir"}},
       {"eval", {"checkpoint", "samples", "seed", "threads", "truncation", "standing-stats", "latent-steps", "test", "data-dir"}},
-      {"plot", {"log", "out", "keys", "x", "force"}}};
+      {"plot", {"log", "out", "keys", "x", "force"}},
+      {"bench", {"model", "data", "net", "dim", "threads", "set", "preset", "steps", "data-dir"}}};
   const auto it = table.find(cmd);
-  if (it == table.end()) fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval, translate or plot)");
+  if (it == table.end())
+    fail<UsageError>("unknown command '", cmd, "' (expected train, sample, eval, translate, plot or bench)");
   return it->second;
 }
 

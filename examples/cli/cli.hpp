@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gantry/bench/steps.hpp"
 #include "gantry/core/parallel.hpp"
 #include "gantry/data/fashion_mnist.hpp"
 #include "gantry/data/image_folder.hpp"
@@ -454,7 +455,36 @@ int eval_command(const Args& a, const io::TensorFile& f, const RunConfig& c) {
 }
 
 // probe: does the checkpoint load into this model type (0), or does it throw?
-enum class Command { train, sample, eval, translate, probe };
+enum class Command { train, sample, eval, translate, probe, bench };
+
+// gantry bench: the model's D and G steps as `train` builds it (its preset, --set), timed on
+// random images of its shape with the helpers users have too (gantry/bench/steps.hpp).
+template <class Model>
+int bench_command(const Args& a, const RunConfig& c) {
+  if constexpr (Model::Pair::feature_size > 0) {
+    fail<UsageError>("bench: ", c.model, " is instance-conditioned (its steps need an instance set); "
+                     "bench/bench_icgan_steps times it");
+  } else {
+    auto h = default_hyper<Model>(c, 1000, a.str("preset", "gantry"));
+    apply_sets(h, a);
+    const int64_t steps = a.integer("steps", 3, 1, 1000);
+    std::string name = c.model + "/" + c.net + "/dim:" + std::to_string(c.dim);
+    bench::register_model_steps<Model>(name, h);
+    benchmark::AddCustomContext("gantry_threads", std::to_string(num_threads()));
+    benchmark::AddCustomContext("model", c.model + " --net " + c.net + " --dim " + std::to_string(c.dim) +
+                                             " --data " + c.data);
+    std::vector<std::string> words{"gantry bench", "--benchmark_min_time=0.000001",
+                                   "--benchmark_repetitions=" + std::to_string(steps),
+                                   "--benchmark_report_aggregates_only=" + std::string(steps > 1 ? "true" : "false")};
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    int argc = static_cast<int>(argv.size());
+    benchmark::Initialize(&argc, argv.data());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+  }
+}
 
 template <class Model>
 int probe_checkpoint(const io::TensorFile& f) {
@@ -470,6 +500,7 @@ template <class Model>
 int run_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
   if (cmd == Command::train) return train_command<Model>(a, c);
   if (cmd == Command::probe) return probe_checkpoint<Model>(*f);
+  if (cmd == Command::bench) return bench_command<Model>(a, c);
   if (cmd == Command::translate) fail<UsageError>("translate: ", c.model, " is not a translator (csgan and cyclegan are)");
   return cmd == Command::sample ? sample_command<Model>(a, *f, c) : eval_command<Model>(a, *f, c);
 }

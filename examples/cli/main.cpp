@@ -10,6 +10,7 @@
 //   gantry train  --model csgan|cyclegan --data fashion-edges|paired:A,B|side-by-side:D|unpaired:A,B ...
 //   gantry translate --checkpoint FILE --in DIR --out DIR [--direction a2b|b2a] [--official NET]
 //   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss] [--x step]
+//   gantry bench  --model M [--dim D] [--threads T] [--steps 3]   (step times of a preset)
 //   mpirun -np N gantry train ...   data-parallel (built with gantry::mpi)
 //
 // A checkpoint records the model, the net and the data set it was trained with, so sample and
@@ -103,7 +104,7 @@ RunConfig checkpoint_run(const Args& a, const io::TensorFile& f) {
 }
 
 int run(int argc, char** argv) {
-  if (argc < 2) fail<UsageError>("missing command (train, sample, eval, translate or plot)");
+  if (argc < 2) fail<UsageError>("missing command (train, sample, eval, translate, plot or bench)");
   const std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << usage;
@@ -162,6 +163,19 @@ int run(int argc, char** argv) {
     const io::TensorFile f = io::read_safetensors(path);
     const RunConfig c = checkpoint_run(a, f);
     return with_model(cmd == "sample" ? Command::sample : Command::eval, a, c, &f);
+  }
+  if (cmd == "bench") {
+    a.apply_threads();
+    apply_data_dir(a);
+    RunConfig c;
+    c.model = a.required("model");
+    c.data = a.str("data", "fashion-mnist");
+    if (translation_model(c.model))
+      fail<UsageError>("bench: ", c.model, " is a translator; bench/bench_csgan_steps times its iterations");
+    check_data_option(c);
+    c.net = a.str("net", hinge_model(c.model) ? c.model : dcgan_model(c.model) ? "dcgan" : c.toy() ? "toy" : "resnet");
+    c.dim = a.integer("dim", default_dim(c, paper_preset(a.str("preset", "gantry"))));
+    return with_model(Command::bench, a, c, nullptr);
   }
   if (cmd == "plot") {
     const std::string log = a.required("log"), out = a.output("out", a.required("out"), io::FileKind::png);

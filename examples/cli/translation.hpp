@@ -212,6 +212,8 @@ int run_translator(Command cmd, const Args& a, const RunConfig& c, const io::Ten
       return translation_translate<Model>(a, *f);
     case Command::probe:
       return probe_checkpoint<Model>(*f);
+    case Command::bench:
+      fail<UsageError>("bench: ", c.model, " is a translator; bench/bench_csgan_steps times its iterations");
   }
   return 2;
 }

@@ -131,7 +131,7 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 }  // namespace
 
 TEST_CASE("--help for every command, exit 0") {
-  for (const std::string cmd : {"train", "sample", "eval", "translate", "plot"}) {
+  for (const std::string cmd : {"train", "sample", "eval", "translate", "plot", "bench"}) {
     const Result r = run({cmd, "--help"});
     CHECK_MESSAGE(r.status == 0, cmd, ": ", r.out);
     CHECK_MESSAGE(contains(r.out, "gantry " + cmd), cmd, ": ", r.out);
@@ -458,4 +458,19 @@ TEST_CASE("a checkpoint written through the library works with gantry sample and
   CHECK_MESSAGE(e.status == 0, e.out);
   CHECK(contains(e.out, "\"modes\""));
   fs::remove_all(d);
+}
+
+TEST_CASE("gantry bench times a preset's D and G steps; a translator or bad option is refused") {
+  const Result r = run({"bench", "--model", "wgan-gp", "--data", "8gaussians", "--dim", "128", "--steps", "2",
+                        "--threads", "1"});
+  CHECK_MESSAGE(r.status == 0, r.out);
+  CHECK_MESSAGE(contains(r.out, "BM_DStep/wgan-gp/toy/dim:128_median"), r.out);
+  CHECK_MESSAGE(contains(r.out, "BM_GStep/wgan-gp/toy/dim:128_median"), r.out);
+  CHECK_MESSAGE(contains(r.out, "D_params"), r.out);
+  const Result t = run({"bench", "--model", "csgan"});
+  CHECK(t.status == 2);
+  CHECK_MESSAGE(contains(t.out, "csgan is a translator"), t.out);
+  const Result s = run({"bench", "--model", "wgan-gp", "--steps", "0"});
+  CHECK(s.status == 2);
+  CHECK_MESSAGE(contains(s.out, "--steps must be >= 1"), s.out);
 }
