@@ -3,6 +3,7 @@
 // a host process group (a group of one here; mpirun gives several) has that group's rank and
 // size. Without a device every case is skipped (scripts/gpu-check runs it on a GPU machine).
 #include <gantry/backend/cuda.hpp>
+#include <gantry/core/factories.hpp>
 #include <gantry/distributed/nccl.hpp>
 #include <numeric>
 #include <vector>
