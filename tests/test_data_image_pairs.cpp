@@ -32,6 +32,11 @@ namespace {
 // A fresh directory under the system temp dir, removed at the end of the test.
 struct TempDir : gantry_test::TempDir {
   explicit TempDir(const std::string& tag) : gantry_test::TempDir("image_pairs_" + tag) {}
+  // A sub-directory, created.
+  std::string sub(const std::string& name) const {
+    fs::create_directories(path / name);
+    return (path / name).string();
+  }
 };
 
 // w x h grey image with pixel (y, x) = f(y, x).
