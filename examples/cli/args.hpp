@@ -132,13 +132,14 @@ inline const char* usage = R"(usage:
                 (a csgan or cyclegan checkpoint; or a converted official CycleGAN generator:
                  --official resnet_9blocks|resnet_6blocks [--size 256|128] [--prefix P])
   gantry plot   --log DIR/log.jsonl --out losses.png [--keys d_loss,g_loss,fd] [--x step] [--force]
-  gantry bench  --model M [--data fashion-mnist|8gaussians|...] [--net N] [--dim D] [--threads T]
-                [--preset gantry|paper] [--set name=value]... [--steps 3]
-                (one D step and one G step of the model as `train` would build it, on random
-                 images of its shape, timed --steps times each after a warm-up step: the
-                 median, mean and spread in ms per step and the nets' parameter counts)
                 (default keys: the step losses, not the seconds, rates or evaluations;
                  --x: the horizontal axis' field, e.g. truncation for a sweep of eval lines)
+  gantry bench  --model M [--data fashion-mnist|8gaussians|...] [--net N] [--dim D] [--threads T]
+                [--preset gantry|paper] [--set name=value]... [--steps 3]
+                (the D step and the G step of the model as `train` would build it, on random
+                 images of its shape, after a warm-up step: --steps repetitions of each, each
+                 as many steps as fill 0.2 s (at least one); the median, mean and spread in
+                 ms per step and the nets' parameter counts)
   Every command takes --help; --data-dir is also taken by sample and eval.
 )";
 

@@ -473,7 +473,7 @@ int bench_command(const Args& a, const RunConfig& c) {
     benchmark::AddCustomContext("gantry_threads", std::to_string(num_threads()));
     benchmark::AddCustomContext("model", c.model + " --net " + c.net + " --dim " + std::to_string(c.dim) +
                                              " --data " + c.data);
-    std::vector<std::string> words{"gantry bench", "--benchmark_min_time=0.000001",
+    std::vector<std::string> words{"gantry bench", "--benchmark_min_time=0.2",
                                    "--benchmark_repetitions=" + std::to_string(steps),
                                    "--benchmark_report_aggregates_only=" + std::string(steps > 1 ? "true" : "false")};
     std::vector<char*> argv;

@@ -464,8 +464,8 @@ TEST_CASE("gantry bench times a preset's D and G steps; a translator or bad opti
   const Result r = run({"bench", "--model", "wgan-gp", "--data", "8gaussians", "--dim", "128", "--steps", "2",
                         "--threads", "1"});
   CHECK_MESSAGE(r.status == 0, r.out);
-  CHECK_MESSAGE(contains(r.out, "BM_DStep/wgan-gp/toy/dim:128_median"), r.out);
-  CHECK_MESSAGE(contains(r.out, "BM_GStep/wgan-gp/toy/dim:128_median"), r.out);
+  CHECK_MESSAGE(contains(r.out, "BM_DStep/wgan-gp/toy/dim:128/real_time_median"), r.out);
+  CHECK_MESSAGE(contains(r.out, "BM_GStep/wgan-gp/toy/dim:128/real_time_median"), r.out);
   CHECK_MESSAGE(contains(r.out, "D_params"), r.out);
   const Result t = run({"bench", "--model", "csgan"});
   CHECK(t.status == 2);
