@@ -267,11 +267,7 @@ def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_tor
                     order.append((c, lambda c=c: run_torch(args.python, n, args.steps, model, c)))
                 for side, run in (order if rnd % 2 == 0 else order[::-1]):
                     for key, runs in run().items():
-                        slot = steps.setdefault((n, key), {}).setdefault(side, [])
-                        if runs is None or slot is None:
-                            steps[(n, key)][side] = None
-                        else:
-                            slot.extend(runs)
+                        record(steps, (n, key), side, runs, per_step=True)
                 loads.append(os.getloadavg()[0])
                 print("round %d/%d, %d thread(s), %s done, load average %.2f" %
                       (rnd + 1, args.rounds, n, model, loads[-1]), file=sys.stderr)
@@ -304,6 +300,18 @@ def hinge_main(args, models=None, run_gantry=run_gantry_hinge, run_torch=run_tor
         table(1, 1, "CPU time of the computing thread")
     for n in args.threads:
         table(n, 0, "wall-clock time")
+
+
+def record(results, where, side, runs, per_step):
+    """Adds one process's timings of a step to results[where][side]: every timed step's
+    [wall, cpu] (per_step) or its median [wall, cpu]; None: that side cannot run the step."""
+    slot = results.setdefault(where, {}).setdefault(side, [])
+    if runs is None or slot is None:
+        results[where][side] = None
+    elif per_step:
+        slot.extend(runs)
+    else:
+        slot.append(runs)
 
 
 def configs_table(results, configs, n, which):
@@ -477,11 +485,7 @@ def wgan_main(args):
                 order.append((c, lambda c=c: run_torch_wgan(args.python, n, args.steps, c)))
             for side, run in (order if rnd % 2 == 0 else order[::-1]):
                 for key, v in run().items():
-                    slot = results.setdefault((n, key), {}).setdefault(side, [])
-                    if v is None or slot is None:
-                        results[(n, key)][side] = None
-                    else:
-                        slot.append(v)
+                    record(results, (n, key), side, v, per_step=False)
             loads.append(os.getloadavg()[0])
             print("round %d/%d, %d thread(s) done, load average %.2f" % (rnd + 1, args.rounds, n, loads[-1]),
                   file=sys.stderr)
