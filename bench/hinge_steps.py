@@ -68,7 +68,7 @@ class SN(nn.Module):
         self.register_buffer("sv0", torch.ones(1))
 
     def W_(self):
-        w = self.weight.view(self.weight.size(0), -1)
+        w = self.weight.reshape(self.weight.size(0), -1)
         with torch.no_grad():
             v = F.normalize(self.u0 @ w, eps=self.sn_eps)
             u = F.normalize(v @ w.t(), eps=self.sn_eps)
@@ -130,10 +130,10 @@ class CBN(nn.Module):
         self.register_buffer("stored_var", torch.ones(c))
 
     def forward(self, x, y):
-        gain = self.gain(y).view(y.size(0), -1, 1, 1)
+        gain = self.gain(y).reshape(y.size(0), -1, 1, 1)
         if self.one_plus:
             gain = 1 + gain
-        bias = self.bias(y).view(y.size(0), -1, 1, 1)
+        bias = self.bias(y).reshape(y.size(0), -1, 1, 1)
         out = F.batch_norm(x, self.stored_mean, self.stored_var, None, None, self.training, 0.1, 1e-5)
         return out * gain + bias
 
@@ -203,11 +203,11 @@ class Attention(nn.Module):
 
     def forward(self, x):
         b, c, h, w = x.shape
-        theta = self.theta(x).view(b, c // 8, h * w)
-        phi = F.max_pool2d(self.phi(x), 2).view(b, c // 8, h * w // 4)
-        g = F.max_pool2d(self.g(x), 2).view(b, c // 2, h * w // 4)
+        theta = self.theta(x).reshape(b, c // 8, h * w)
+        phi = F.max_pool2d(self.phi(x), 2).reshape(b, c // 8, h * w // 4)
+        g = F.max_pool2d(self.g(x), 2).reshape(b, c // 2, h * w // 4)
         beta = F.softmax(torch.bmm(theta.transpose(1, 2), phi), -1)
-        o = self.o(torch.bmm(g, beta.transpose(1, 2)).view(b, c // 2, h, w))
+        o = self.o(torch.bmm(g, beta.transpose(1, 2)).reshape(b, c // 2, h, w))
         return self.gamma * o + x
 
 
@@ -252,7 +252,7 @@ class SaganG(nn.Module):
         self.out = SNConv2d(ch, C, 3, eps=eps)
 
     def forward(self, z, y):
-        h = self.linear(z).view(-1, 4 * self.ch, 4, 4)
+        h = self.linear(z).reshape(-1, 4 * self.ch, 4, 4)
         h = self.b3(self.attn(self.b2(self.b1(h, y), y)), y)
         return torch.tanh(self.out(F.relu(self.bn(h))))
 
@@ -281,7 +281,7 @@ class BigganG(nn.Module):
         self.out = SNConv2d(self.width, C, 3, eps=eps)
 
     def forward(self, z, y):
-        h = self.linear(z).view(-1, self.width, 4, 4)
+        h = self.linear(z).reshape(-1, self.width, 4, 4)
         for b in self.blocks:
             h = b(h, y)
         return torch.tanh(self.out(F.relu(self.bn(h))))
@@ -359,7 +359,7 @@ class BigganDeepG(nn.Module):
 
     def forward(self, z, y):
         c = torch.cat([self.shared(y), z], 1)
-        h = self.linear(c).view(-1, self.width, 4, 4)
+        h = self.linear(c).reshape(-1, self.width, 4, 4)
         for b in self.blocks:
             h = b(h, c)
         return torch.tanh(self.out(F.relu(self.bn(h))))
