@@ -176,7 +176,7 @@ def main():
     torch.manual_seed(1)
     m = WganGp(a.batch)
     step_timing.apply_torch_options(a, m)
-    # Warm both kinds of step before timing either (oneDNN primitives, the allocator).
+    # One untimed step of each kind before its timed ones (oneDNN primitives, the allocator).
     out = step_timing.warm_and_time(m, a.steps, (("critic step", "d_step"), ("generator step", "g_step")))
     if a.json:
         # (compare_pytorch.py --suite wgan-gp takes the medians)
