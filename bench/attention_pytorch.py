@@ -8,15 +8,15 @@ machine.
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/attention_pytorch.py --threads 1
 """
 import argparse
-import os
+import pathlib
 import statistics
 import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures"))
-from make_block_fixtures import Attention  # noqa: E402  (the fixtures' re-implementation)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
+from torch_reference import Attention  # noqa: E402  (the fixtures' re-implementation)
 
 
 def main():

@@ -19,7 +19,8 @@ in gantry (the headers' default nets and hyper-parameters, batch 64).
           adc, and its cross-entropy terms (lambda 1) added to both losses (train_fns.py).
 
 The nets are written in torch.nn with the layers of the official code (BigGAN-PyTorch
-layers.py / BigGAN.py / BigGANdeep.py; SAGAN as tests/fixtures/make_sagan_fixtures.py):
+layers.py / BigGAN.py / BigGANdeep.py; SAGAN as tests/fixtures/make_sagan_fixtures.py), the
+layers being those of tests/fixtures/torch_reference.py, which the fixtures share:
 spectral norm with one power iteration per training forward (u updated, W / sigma), batch
 norm through F.batch_norm, nearest 2x upsampling, 2x2 average pooling, max-pooled keys and
 values in attention. Their parameter counts are asserted equal to gantry's (the counters
@@ -36,6 +37,7 @@ bench/compare_pytorch.py --suite hinge.
 """
 import argparse
 import os
+import pathlib
 import sys
 import warnings
 
@@ -46,6 +48,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import step_timing  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"))
+import torch_reference as tr  # noqa: E402
 
 C, S, K, Z, BATCH = 3, 32, 10, 128, 64
 
@@ -58,227 +63,43 @@ PARAMETERS = {
 }
 
 
-# ---- layers (BigGAN-PyTorch layers.py with one singular value) -----------------------------
-class SN(nn.Module):
-    """W / sigma(W) with one power iteration per training forward; u [1, out] is a buffer."""
-
-    def init_sn(self, eps):
-        self.sn_eps = eps
-        self.register_buffer("u0", F.normalize(torch.randn(1, self.weight.size(0)), eps=eps))
-        self.register_buffer("sv0", torch.ones(1))
-
-    def W_(self):
-        w = self.weight.reshape(self.weight.size(0), -1)
-        with torch.no_grad():
-            v = F.normalize(self.u0 @ w, eps=self.sn_eps)
-            u = F.normalize(v @ w.t(), eps=self.sn_eps)
-            if self.training:
-                self.u0.copy_(u)
-        sv = torch.squeeze((v @ w.t()) @ u.t())
-        if self.training:
-            with torch.no_grad():
-                self.sv0.copy_(sv)
-        return self.weight / sv
-
-
-class SNConv2d(SN):
-    def __init__(self, cin, cout, k=3, bias=True, eps=1e-12):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(cout, cin, k, k))
-        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
-        self.pad = k // 2
-        self.init_sn(eps)
-
-    def forward(self, x):
-        return F.conv2d(x, self.W_(), self.bias, 1, self.pad)
-
-
-class SNLinear(SN):
-    def __init__(self, cin, cout, bias=True, eps=1e-12):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(cout, cin))
-        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
-        self.init_sn(eps)
-
-    def forward(self, x):
-        return F.linear(x, self.W_(), self.bias)
-
-
-class SNEmbedding(SN):
-    def __init__(self, num, dim, eps=1e-12):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(num, dim))
-        self.init_sn(eps)
-
-    def forward(self, y):
-        return F.embedding(y, self.W_())
-
-
-class CBN(nn.Module):
-    """Conditional batch norm (layers.ccbn): batch statistics, then x_hat * gain + bias with
-    gain and bias from per-class tables (`table`; SAGAN uses the scale directly, BigGAN
-    1 + gain) or from bias-free SNLinears of a condition vector (BigGAN-deep, 1 + gain)."""
-
-    def __init__(self, c, table=True, one_plus=True, cond=0, eps=1e-12):
-        super().__init__()
-        if table:
-            self.gain, self.bias = nn.Embedding(K, c), nn.Embedding(K, c)
-        else:
-            self.gain, self.bias = SNLinear(cond, c, bias=False, eps=eps), SNLinear(cond, c, bias=False, eps=eps)
-        self.one_plus = one_plus
-        self.register_buffer("stored_mean", torch.zeros(c))
-        self.register_buffer("stored_var", torch.ones(c))
-
-    def forward(self, x, y):
-        gain = self.gain(y).reshape(y.size(0), -1, 1, 1)
-        if self.one_plus:
-            gain = 1 + gain
-        bias = self.bias(y).reshape(y.size(0), -1, 1, 1)
-        out = F.batch_norm(x, self.stored_mean, self.stored_var, None, None, self.training, 0.1, 1e-5)
-        return out * gain + bias
-
-
-def up(x):
-    return F.interpolate(x, scale_factor=2, mode="nearest")
-
-
-class GBlock(nn.Module):
-    """layers.GBlock with upsampling (SAGAN's generator.py block is the same)."""
-
-    def __init__(self, cin, cout, bn, eps):
-        super().__init__()
-        self.conv1 = SNConv2d(cin, cout, 3, eps=eps)
-        self.conv2 = SNConv2d(cout, cout, 3, eps=eps)
-        self.conv_sc = SNConv2d(cin, cout, 1, eps=eps)
-        self.bn1, self.bn2 = bn(cin), bn(cout)
-
-    def forward(self, x, y):
-        h = up(F.relu(self.bn1(x, y)))
-        h = self.conv2(F.relu(self.bn2(self.conv1(h), y)))
-        return h + self.conv_sc(up(x))
-
-
-class DBlock(nn.Module):
-    """layers.DBlock (wide): pre-activation except the first block, 2x2 average pool."""
-
-    def __init__(self, cin, cout, down, preact, eps):
-        super().__init__()
-        self.conv1 = SNConv2d(cin, cout, 3, eps=eps)
-        self.conv2 = SNConv2d(cout, cout, 3, eps=eps)
-        self.down, self.preact = down, preact
-        self.learnable = cin != cout or down
-        if self.learnable:
-            self.conv_sc = SNConv2d(cin, cout, 1, eps=eps)
-
-    def forward(self, x):
-        h = F.relu(x) if self.preact else x
-        h = self.conv2(F.relu(self.conv1(h)))
-        if self.down:
-            h = F.avg_pool2d(h, 2)
-        sc = x
-        if self.preact:
-            if self.learnable:
-                sc = self.conv_sc(sc)
-            if self.down:
-                sc = F.avg_pool2d(sc, 2)
-        else:
-            if self.down:
-                sc = F.avg_pool2d(sc, 2)
-            if self.learnable:
-                sc = self.conv_sc(sc)
-        return h + sc
-
-
-class Attention(nn.Module):
-    """layers.Attention (SAGAN's sn_non_local_block_sim)."""
-
-    def __init__(self, c, eps):
-        super().__init__()
-        self.c = c
-        self.theta = SNConv2d(c, c // 8, 1, bias=False, eps=eps)
-        self.phi = SNConv2d(c, c // 8, 1, bias=False, eps=eps)
-        self.g = SNConv2d(c, c // 2, 1, bias=False, eps=eps)
-        self.o = SNConv2d(c // 2, c, 1, bias=False, eps=eps)
-        self.gamma = nn.Parameter(torch.tensor(0.0))
-
-    def forward(self, x):
-        b, c, h, w = x.shape
-        theta = self.theta(x).reshape(b, c // 8, h * w)
-        phi = F.max_pool2d(self.phi(x), 2).reshape(b, c // 8, h * w // 4)
-        g = F.max_pool2d(self.g(x), 2).reshape(b, c // 2, h * w // 4)
-        beta = F.softmax(torch.bmm(theta.transpose(1, 2), phi), -1)
-        o = self.o(torch.bmm(g, beta.transpose(1, 2)).reshape(b, c // 2, h, w))
-        return self.gamma * o + x
-
-
-class Head(nn.Module):
-    """Projection discriminator's output: ReLU, sum pool, linear + <embed(y), phi>."""
-
-    def __init__(self, c, eps):
-        super().__init__()
-        self.linear = SNLinear(c, 1, eps=eps)
-        self.embed = SNEmbedding(K, c, eps=eps)
-
-    def forward(self, h, y):
-        phi = torch.sum(F.relu(h), [2, 3])
-        return self.linear(phi) + torch.sum(self.embed(y) * phi, 1, keepdim=True)
-
-
+# ---- layers: tests/fixtures/torch_reference.py (BigGAN-PyTorch layers.py, one singular value)
 class AdcHead(nn.Module):
     """ADC-GAN's D output (houliangict/adcgan BigGAN.py): ReLU, sum pool, the unconditional
     linear, and the 2K-way classifier adc on the same pooled features."""
 
     def __init__(self, c, eps):
         super().__init__()
-        self.linear = SNLinear(c, 1, eps=eps)
-        self.adc = SNLinear(c, 2 * K, eps=eps)
+        self.linear = tr.SNLinear(c, 1, eps=eps)
+        self.adc = tr.SNLinear(c, 2 * K, eps=eps)
 
     def forward(self, h, y):
-        phi = torch.sum(F.relu(h), [2, 3])
+        phi = tr.relu_sum_pool(h)
         return self.linear(phi), self.adc(phi)
 
 
-# ---- SAGAN (include/gantry/models/sagan.hpp, Ch 64) ----------------------------------------
-class SaganG(nn.Module):
-    def __init__(self, ch=64, eps=1e-12):
-        super().__init__()
-        bn = lambda c: CBN(c, table=True, one_plus=False)  # noqa: E731
-        self.ch = ch
-        self.linear = SNLinear(Z, 4 * 4 * 4 * ch, eps=eps)
-        self.b1, self.b2 = GBlock(4 * ch, 4 * ch, bn, eps), GBlock(4 * ch, 2 * ch, bn, eps)
-        self.attn = Attention(2 * ch, eps)
-        self.b3 = GBlock(2 * ch, ch, bn, eps)
-        self.bn = nn.BatchNorm2d(ch)
-        self.out = SNConv2d(ch, C, 3, eps=eps)
-
-    def forward(self, z, y):
-        h = self.linear(z).reshape(-1, 4 * self.ch, 4, 4)
-        h = self.b3(self.attn(self.b2(self.b1(h, y), y)), y)
-        return torch.tanh(self.out(F.relu(self.bn(h))))
+def projection_head(c, eps):
+    return tr.ProjectionHead(c, K, eps=eps)
 
 
-class SaganD(nn.Module):
-    def __init__(self, ch=64, eps=1e-12):
-        super().__init__()
-        self.blocks = nn.Sequential(DBlock(C, ch, True, False, eps), Attention(ch, eps),
-                                    DBlock(ch, 2 * ch, True, True, eps), DBlock(2 * ch, 4 * ch, True, True, eps),
-                                    DBlock(4 * ch, 4 * ch, False, True, eps))
-        self.head = Head(4 * ch, eps)
+# ---- SAGAN (include/gantry/models/sagan.hpp, Ch 64; tests/fixtures/make_sagan_fixtures.py's nets)
+def SaganG(ch=64, eps=1e-12):
+    return tr.SaganGenerator(C, K, ch, Z, eps=eps)
 
-    def forward(self, x, y):
-        return self.head(self.blocks(x), y)
+
+def SaganD(ch=64, eps=1e-12):
+    return tr.SaganDiscriminator(C, K, ch, eps=eps)
 
 
 # ---- BigGAN (BigGAN.py arch[32], launch_cifar_ema.sh: Ch 64, per-class ccbn tables) -------
 class BigganG(nn.Module):
     def __init__(self, ch=64, eps=1e-12):
         super().__init__()
-        bn = lambda c: CBN(c, table=True, one_plus=True)  # noqa: E731
         self.width = 4 * ch
-        self.linear = SNLinear(Z, 4 * 4 * self.width, eps=eps)
-        self.blocks = nn.ModuleList([GBlock(self.width, self.width, bn, eps) for _ in range(3)])
+        self.linear = tr.SNLinear(Z, 4 * 4 * self.width, eps=eps)
+        self.blocks = nn.ModuleList([tr.GBlock(self.width, self.width, tr.class_table(K), eps=eps) for _ in range(3)])
         self.bn = nn.BatchNorm2d(self.width)
-        self.out = SNConv2d(self.width, C, 3, eps=eps)
+        self.out = tr.SNConv2d(self.width, C, 3, eps=eps)
 
     def forward(self, z, y):
         h = self.linear(z).reshape(-1, self.width, 4, 4)
@@ -288,11 +109,13 @@ class BigganG(nn.Module):
 
 
 class BigganD(nn.Module):
-    def __init__(self, ch=64, eps=1e-12, head=Head):
+    def __init__(self, ch=64, eps=1e-12, head=projection_head):
         super().__init__()
         w = 4 * ch
-        self.blocks = nn.Sequential(DBlock(C, w, True, False, eps), DBlock(w, w, True, True, eps),
-                                    DBlock(w, w, False, True, eps), DBlock(w, w, False, True, eps))
+        self.blocks = nn.Sequential(tr.DBlock(C, w, preactivation=False, downsample=True, eps=eps),
+                                    tr.DBlock(w, w, preactivation=True, downsample=True, eps=eps),
+                                    tr.DBlock(w, w, preactivation=True, downsample=False, eps=eps),
+                                    tr.DBlock(w, w, preactivation=True, downsample=False, eps=eps))
         self.head = head(w, eps)
 
     def forward(self, x, y):
@@ -300,62 +123,17 @@ class BigganD(nn.Module):
 
 
 # ---- BigGAN-deep (BigGANdeep.py arch[32], Ch 32, shared 128, hier, SN eps 1e-6) ------------
-class GBlockDeep(nn.Module):
-    """BigGANdeep.GBlock (in == out here, so no channel drop)."""
-
-    def __init__(self, c, upsample, cond, eps):
-        super().__init__()
-        hidden = c // 4
-        bn = lambda n: CBN(n, table=False, one_plus=True, cond=cond, eps=eps)  # noqa: E731
-        self.conv1 = SNConv2d(c, hidden, 1, eps=eps)
-        self.conv2 = SNConv2d(hidden, hidden, 3, eps=eps)
-        self.conv3 = SNConv2d(hidden, hidden, 3, eps=eps)
-        self.conv4 = SNConv2d(hidden, c, 1, eps=eps)
-        self.bn1, self.bn2, self.bn3, self.bn4 = bn(c), bn(hidden), bn(hidden), bn(hidden)
-        self.upsample = upsample
-
-    def forward(self, x, y):
-        h = self.conv1(F.relu(self.bn1(x, y)))
-        h = F.relu(self.bn2(h, y))
-        if self.upsample:
-            h, x = up(h), up(x)
-        h = self.conv2(h)
-        h = self.conv3(F.relu(self.bn3(h, y)))
-        h = self.conv4(F.relu(self.bn4(h, y)))
-        return h + x
-
-
-class DBlockDeep(nn.Module):
-    """BigGANdeep.DBlock (in == out here, so no concatenating shortcut)."""
-
-    def __init__(self, c, down, eps):
-        super().__init__()
-        hidden = c // 4
-        self.conv1 = SNConv2d(c, hidden, 1, eps=eps)
-        self.conv2 = SNConv2d(hidden, hidden, 3, eps=eps)
-        self.conv3 = SNConv2d(hidden, hidden, 3, eps=eps)
-        self.conv4 = SNConv2d(hidden, c, 1, eps=eps)
-        self.down = down
-
-    def forward(self, x):
-        h = self.conv1(F.relu(x))
-        h = self.conv2(F.relu(h))
-        h = F.relu(self.conv3(F.relu(h)))
-        if self.down:
-            h, x = F.avg_pool2d(h, 2), F.avg_pool2d(x, 2)
-        return self.conv4(h) + x
-
-
 class BigganDeepG(nn.Module):
     def __init__(self, ch=32, shared=128, eps=1e-6):
         super().__init__()
         self.width = 4 * ch
         cond = shared + Z
         self.shared = nn.Embedding(K, shared)
-        self.linear = SNLinear(cond, 4 * 4 * self.width, eps=eps)
-        self.blocks = nn.ModuleList([GBlockDeep(self.width, j == 1, cond, eps) for _ in range(3) for j in range(2)])
+        self.linear = tr.SNLinear(cond, 4 * 4 * self.width, eps=eps)
+        self.blocks = nn.ModuleList([tr.GBlockDeep(self.width, self.width, tr.projected(cond, eps), j == 1, eps=eps)
+                                     for _ in range(3) for j in range(2)])
         self.bn = nn.BatchNorm2d(self.width)
-        self.out = SNConv2d(self.width, C, 3, eps=eps)
+        self.out = tr.SNConv2d(self.width, C, 3, eps=eps)
 
     def forward(self, z, y):
         c = torch.cat([self.shared(y), z], 1)
@@ -369,10 +147,10 @@ class BigganDeepD(nn.Module):
     def __init__(self, ch=32, eps=1e-6):
         super().__init__()
         w = 4 * ch
-        self.input_conv = SNConv2d(C, w, 3, eps=eps)
-        self.blocks = nn.Sequential(*[DBlockDeep(w, down and j == 0, eps)
+        self.input_conv = tr.SNConv2d(C, w, 3, eps=eps)
+        self.blocks = nn.Sequential(*[tr.DBlockDeep(w, w, down and j == 0, eps=eps)
                                       for down in (True, True, False) for j in range(2)])
-        self.head = Head(w, eps)
+        self.head = projection_head(w, eps)
 
     def forward(self, x, y):
         return self.head(self.blocks(self.input_conv(x)), y)
