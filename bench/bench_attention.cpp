@@ -4,8 +4,8 @@
 // shape is SAGAN's: 256 channels at 16 x 16, batch 64.
 //   bench_attention [--threads=N] [Google Benchmark flags]
 #include <gantry/autograd.hpp>
-#include <gantry/nn/model.hpp>
-#include <gantry/nn/self_attention.hpp>
+#include <gantry/nn/framework/model.hpp>
+#include <gantry/nn/layers/self_attention.hpp>
 
 #include "bench_common.hpp"
 

@@ -92,6 +92,6 @@ void register_case(const std::string& name, int64_t batch) {
 
 int main(int argc, char** argv) {
   register_case<models::csgan<Image<3, 256, 256>>>("csgan256", 1);
-  register_case<models::csgan<Image<1, 32, 32>, Image<1, 32, 32>, 16, 16, 6, 2>>("csgan32", 4);
+  register_case<models::csgan<Image<1, 32, 32>, Width<16>, ResidualBlocks<6>, PatchLayers<2>>>("csgan32", 4);
   return bench::run_main(argc, argv);
 }

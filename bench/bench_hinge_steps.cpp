@@ -9,14 +9,14 @@
 //                     backward through D into G, Adam on G, then the EMA update of G
 //                     (BigGAN and BigGAN-deep; before ema_start it is a plain copy).
 // The models are the headers' defaults:
-//   sagan        models::sagan<Image<3, 32, 32>, 10> (Ch 64)
-//   biggan       models::biggan<models::biggan_nets<Image<3, 32, 32>, 10, 64>> (the CIFAR script)
-//   biggan-deep  models::biggan_deep<models::biggan_deep_nets<Image<3, 32, 32>, 10>> (Ch 32)
+//   sagan        models::sagan<Image<3, 32, 32>, Classes<10>> (Ch 64)
+//   biggan       models::biggan<Image<3, 32, 32>, Classes<10>, Width<64>> (the CIFAR script)
+//   biggan-deep  models::biggan_deep<Image<3, 32, 32>, Classes<10>> (Ch 32)
 //   logan        models::logan over BigGAN-deep's nets as above (ReLU, latent 128, so the nets
 //                are the same and the difference is the latent step): z ~ U(-1, 1), one
 //                natural-gradient latent step (α 0.9, β 5, c 0.5 per sample, w_r 300) with the
 //                second-order path before both updates (G frozen but on the tape in d_step)
-//   adcgan       models::adcgan<models::adcgan_nets<Image<3, 32, 32>, 10, 64>>: BigGAN's nets
+//   adcgan       models::adcgan<Image<3, 32, 32>, Classes<10>, Width<64>>: BigGAN's nets
 //                with D's head unconditional beside the 2K-way classifier, whose cross-entropy
 //                terms (λ 1) join both losses
 // Their parameter counts are reported as the counters G_params and D_params;
@@ -60,11 +60,11 @@ void register_model(const char* name, typename Model::Hyper (*hyper)()) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_model<models::sagan<Img, classes>>("sagan", &models::sagan_hyper);
-  register_model<models::biggan<models::biggan_nets<Img, classes, 64>>>("biggan", &models::biggan_hyper);
-  register_model<models::biggan_deep<models::biggan_deep_nets<Img, classes>>>("biggan-deep",
+  register_model<models::sagan<Img, Classes<classes>>>("sagan", &models::sagan_hyper);
+  register_model<models::biggan<Img, Classes<classes>, Width<64>>>("biggan", &models::biggan_hyper);
+  register_model<models::biggan_deep<Img, Classes<classes>>>("biggan-deep",
                                                                                 &models::biggan_deep_hyper);
-  register_model<models::logan<models::logan_nets<Img, classes, 32, 128, ReLU>>>("logan", &models::logan_hyper);
-  register_model<models::adcgan<models::adcgan_nets<Img, classes, 64>>>("adcgan", &models::adcgan_hyper);
+  register_model<models::Gan<models::logan_nets<Img, classes, 32, 128, ReLU>, models::LoganPaper>>("logan", &models::logan_hyper);
+  register_model<models::adcgan<Img, Classes<classes>, Width<64>>>("adcgan", &models::adcgan_hyper);
   return bench::run_main(argc, argv);
 }

@@ -76,9 +76,9 @@ void register_case(const char* name, int64_t batch, int64_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_case<models::icgan<models::icgan_nets<Image<3, 32, 32>, 0, 64, features, 512, 128>, models::IcganPaper>>(
+  register_case<models::HingeGan<models::icgan_nets<Image<3, 32, 32>, 0, 64, features, 512, 128>, models::IcganPaper>>(
       "icgan32", 64, 32);
-  register_case<models::icgan<models::icgan64_nets<0, 16, 120, features, 512, 3, 32>, models::IcganPaper>>("icgan64",
+  register_case<models::icgan<Image<3, 64, 64>, Width<16>, InstanceFeatures<features, 512>>>("icgan64",
                                                                                                           16, 64);
   return bench::run_main(argc, argv);
 }

@@ -11,9 +11,9 @@
 //   BM_GStep/<case>  g_step: G forward, D forward (D's weights frozen), 0.5 BCE(enc, 1) +
 //                    0.5 BCE(dec, 1), backward through D into G, Adam on G.
 // Cases:
-//   unetgan32   models::unetgan<models::unetgan_nets<Image<3, 32, 32>, 0, 64, 128>>, batch 64
+//   unetgan32   models::unetgan<Image<3, 32, 32>, Width<64>, Latent<128>>, batch 64
 //               (the headers' default width, Ch 64, Z 128)
-//   unetgan128  models::unetgan<models::unetgan128_nets<0, 16, 128, 3>>, batch 16 (the official
+//   unetgan128  models::unetgan<Image<3, 128, 128>, Width<16>, Latent<128>>, batch 16 (the official
 //               128 table at Ch 16, Z 128: the scripts' Ch 64 and batch 50 is too slow for a
 //               shared 2-core machine)
 // Their parameter counts are reported as the counters G_params and D_params;
@@ -78,7 +78,7 @@ void register_case(const char* name, int64_t batch, int64_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_case<models::unetgan<models::unetgan_nets<Image<3, 32, 32>, 0, 64, 128>>>("unetgan32", 64, 32);
-  register_case<models::unetgan<models::unetgan128_nets<0, 16, 128, 3>>>("unetgan128", 16, 128);
+  register_case<models::unetgan<Image<3, 32, 32>, Width<64>, Latent<128>>>("unetgan32", 64, 32);
+  register_case<models::unetgan<Image<3, 128, 128>, Width<16>, Latent<128>>>("unetgan128", 16, 128);
   return bench::run_main(argc, argv);
 }

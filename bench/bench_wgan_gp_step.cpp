@@ -1,5 +1,5 @@
 // One WGAN-GP training step of the paper's CIFAR ResNet (models::wgan_gp_resnet<Image<3, 32,
-// 32>>, Dim 128: G 1,204,483 and D 1,053,825 parameters), fp32, as models::WganGp runs it:
+// 32>>, Dim 128: G 1,204,483 and D 1,053,825 parameters), fp32, as models::wgan_gp runs it:
 //   BM_WganGpCriticStep     d_step: fakes from G (no tape), D on the real and the fake batch,
 //                           the gradient penalty (D's input gradient with create_graph, so the
 //                           backward is a double backward), backward, Adam on D.
@@ -29,8 +29,7 @@ using namespace gantry;
 
 namespace {
 
-using Nets = models::wgan_gp_resnet<Image<3, 32, 32>>;
-using Model = models::WganGp<Nets>;
+using Model = models::wgan_gp<Image<3, 32, 32>>;
 
 struct Fixture {
   Model model;

@@ -15,6 +15,6 @@
 
 int main(int argc, char** argv) {
   const auto o = example::parse(argc, argv, "adcgan_fashion_mnist", {.steps = 300, .out = "runs/adcgan_fashion_mnist"});
-  using Model = gantry::models::adcgan<gantry::models::adcgan_nets<gantry::Image<1, 32, 32>, 10, 16>>;
+  using Model = gantry::models::adcgan<gantry::Image<1, 32, 32>, gantry::Classes<10>, gantry::Width<16>>;
   return example::train_conditional<Model>("adcgan_fashion_mnist", o, gantry::models::adcgan_hyper());
 }

@@ -16,7 +16,7 @@
 int main(int argc, char** argv) {
   const auto o =
       example::parse(argc, argv, "biggan_deep_fashion_mnist", {.steps = 600, .out = "runs/biggan_deep_fashion_mnist"});
-  using Model = gantry::models::biggan_deep<gantry::models::biggan_deep_nets<gantry::Image<1, 32, 32>, 10, 16>>;
+  using Model = gantry::models::biggan_deep<gantry::Image<1, 32, 32>, gantry::Classes<10>, gantry::Width<16>>;
   auto h = gantry::models::biggan_deep_hyper();
   h.g_lr *= 4;
   h.d_lr *= 4;

@@ -13,6 +13,6 @@
 
 int main(int argc, char** argv) {
   const auto o = example::parse(argc, argv, "biggan_fashion_mnist", {.steps = 300, .out = "runs/biggan_fashion_mnist"});
-  using Model = gantry::models::biggan<gantry::models::biggan_nets<gantry::Image<1, 32, 32>, 10, 16>>;
+  using Model = gantry::models::biggan<gantry::Image<1, 32, 32>, gantry::Classes<10>, gantry::Width<16>>;
   return example::train_conditional<Model>("biggan_fashion_mnist", o, gantry::models::biggan_hyper());
 }

@@ -14,7 +14,7 @@
 
 int main(int argc, char** argv) {
   const auto o = example::parse(argc, argv, "cdcgan_fashion_mnist", {.steps = 2000, .out = "runs/cdcgan_fashion_mnist"});
-  using Model = gantry::models::cdcgan<gantry::Image<1, 32, 32>, 10, 100, 32, 32>;
+  using Model = gantry::models::cdcgan<gantry::Image<1, 32, 32>, gantry::Classes<10>, gantry::Width<32>>;
   gantry::models::AdamGanHyper h;
   h.batch_size = 64;
   return example::train_conditional<Model>("cdcgan_fashion_mnist", o, h);

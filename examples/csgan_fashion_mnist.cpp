@@ -79,16 +79,18 @@ int run(const Options& opt) {
   return 0;
 }
 
-template <template <class, class, int, int, int, int, class> class M>
+// The translator `M` (models::csgan or models::cyclegan) on the edge task's 32x32 images: 6
+// residual blocks, a 2-layer PatchGAN, ngf = ndf.
+template <template <class, class...> class M>
 int at_width(const Options& o) {
   using I = Image<1, 32, 32>;
   switch (o.ngf) {
     case 8:
-      return run<M<I, I, 8, 8, 6, 2, float>>(o);
+      return run<M<I, Width<8>, ResidualBlocks<6>, PatchLayers<2>>>(o);
     case 16:
-      return run<M<I, I, 16, 16, 6, 2, float>>(o);
+      return run<M<I, Width<16>, ResidualBlocks<6>, PatchLayers<2>>>(o);
     case 32:
-      return run<M<I, I, 32, 32, 6, 2, float>>(o);
+      return run<M<I, Width<32>, ResidualBlocks<6>, PatchLayers<2>>>(o);
   }
   std::cerr << "csgan_fashion_mnist: --ngf must be 8, 16 or 32, found " << o.ngf << '\n';
   return 2;

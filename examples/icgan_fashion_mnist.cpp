@@ -124,6 +124,6 @@ int main(int argc, char** argv) {
   }
   const auto o = example::parse(static_cast<int>(args.size()), args.data(), "icgan_fashion_mnist [--cc]",
                                 {.steps = 300, .out = cc ? "runs/cc_icgan_fashion_mnist" : "runs/icgan_fashion_mnist"});
-  if (cc) return run<models::cc_icgan<models::icgan_nets<Image<1, 32, 32>, 10, 16>>>(o, true);
-  return run<models::icgan<models::icgan_nets<Image<1, 32, 32>, 0, 16>>>(o, false);
+  if (cc) return run<models::cc_icgan<Image<1, 32, 32>, Classes<10>, Width<16>>>(o, true);
+  return run<models::icgan<Image<1, 32, 32>, Width<16>>>(o, false);
 }

@@ -17,7 +17,7 @@
 
 int main(int argc, char** argv) {
   const auto o = example::parse(argc, argv, "logan_fashion_mnist", {.steps = 300, .out = "runs/logan_fashion_mnist"});
-  using Model = gantry::models::logan<gantry::models::logan_nets<gantry::Image<1, 32, 32>, 10, 16, 128>>;
+  using Model = gantry::models::logan<gantry::Image<1, 32, 32>, gantry::Classes<10>, gantry::Width<16>, gantry::Latent<128>>;
   auto h = gantry::models::logan_hyper();
   h.g_lr *= 4;
   h.d_lr *= 4;

@@ -15,7 +15,7 @@
 
 int main(int argc, char** argv) {
   const auto o = example::parse(argc, argv, "sagan_fashion_mnist", {.steps = 600, .out = "runs/sagan_fashion_mnist"});
-  using Model = gantry::models::sagan<gantry::Image<1, 32, 32>, 10, 16>;
+  using Model = gantry::models::sagan<gantry::Image<1, 32, 32>, gantry::Classes<10>, gantry::Width<16>>;
   auto h = gantry::models::sagan_hyper();
   h.g_lr *= 4;
   h.d_lr *= 4;

@@ -20,7 +20,7 @@
 int main(int argc, char** argv) {
   using namespace gantry;
   const auto o = example::parse(argc, argv, "unetgan_fashion_mnist", {.steps = 300, .out = "runs/unetgan_fashion_mnist"});
-  using Model = models::unetgan<models::unetgan_nets<Image<1, 32, 32>, 0, 16>>;
+  using Model = models::unetgan<Image<1, 32, 32>, Width<16>>;
   auto h = models::unetgan_hyper();
   h.batch_size = 32;
   h.g_lr = 2e-4;

@@ -38,7 +38,7 @@ int run(int64_t steps, const std::string& out, bool resume) {
   h.batch_size = h.g_batch_size = 32;
   h.lr = 1e-3;
   h.decay_steps = steps;
-  models::WganGp<models::wgan_gp_resnet<Image<1, 28, 28>, Dim>> model(h, train::derive_seed(0, train::init_stream));
+  models::wgan_gp<Image<1, 28, 28>, Width<Dim>> model(h, train::derive_seed(0, train::init_stream));
   data::LoaderOptions lo;
   lo.batch_size = h.batch_size;
   data::Loader loader(data::fashion_mnist("train"), lo, Rng(train::derive_seed(0, train::data_stream)));

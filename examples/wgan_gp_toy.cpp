@@ -22,21 +22,21 @@ using namespace gantry;
 
 namespace {
 
-template <int Width>
+template <int Ch>
 int run(data::ToyDistribution dist, const std::string& name, int64_t steps, const std::string& out, bool paper) {
   auto h = models::WganGpHyper::toy();
   if (!paper) {
     h.lr = 1e-3;
     h.decay_steps = steps;
   }
-  models::WganGp<models::wgan_gp_toy<Width>> model(h, train::derive_seed(1, train::init_stream));
+  models::wgan_gp<Vector<2>, Width<Ch>> model(h, train::derive_seed(1, train::init_stream));
   data::ToyStream stream(dist, h.batch_size, Rng(train::derive_seed(1, train::data_stream)));
   train::TrainerOptions o;
   o.steps = steps;
   o.out_dir = out;
   o.seed = 1;
   o.sample_every = steps / 10;
-  train::Trainer trainer(model, stream, o, io::json::Object{{"data", name}, {"width", Width}});
+  train::Trainer trainer(model, stream, o, io::json::Object{{"data", name}, {"width", Ch}});
   Rng ref(12345);
   trainer.reference_points = data::toy_samples(dist, 1000, ref);
   const auto r = trainer.run();

@@ -37,7 +37,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int Dim = 8, Z = 16, Side = 28;
-using Model = models::WganGp<models::wgan_gp_resnet<Image<1, Side, Side>, Dim, Z>>;
+using Model = models::wgan_gp<Image<1, Side, Side>, Width<Dim>, Latent<Z>>;
 constexpr std::uint64_t run_seed = 4;
 constexpr int64_t run_steps = 3;
 constexpr double output_tolerance = 1e-5;  // worst relative error, gantry vs PyTorch (float32 both)

@@ -21,6 +21,6 @@ TEST_CASE("ADC-GAN on Fashion-MNIST: FD falls, samples follow their class") {
   auto h = models::adcgan_hyper();
   h.batch_size = 32;
   h.d_steps = 2;  // the class signal arrives after ~200 G steps at this size; 2 D steps keep that CI-sized
-  test::learns_fashion<models::adcgan<models::adcgan_nets<Image<1, 32, 32>, 10, 8>>>(
+  test::learns_fashion<models::adcgan<Image<1, 32, 32>, Classes<10>, Width<8>>>(
       "adcgan", h, {.steps = 240, .fd_ratio = 0.55, .class_consistency = 0.14});
 }

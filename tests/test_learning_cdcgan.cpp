@@ -14,6 +14,6 @@ using namespace gantry;
 TEST_CASE("conditional DCGAN on Fashion-MNIST: FD falls and samples take their class") {
   models::AdamGanHyper h;
   h.batch_size = 64;
-  test::learns_fashion<models::cdcgan<Image<1, 32, 32>, 10, 100, 32, 32>>(
+  test::learns_fashion<models::cdcgan<Image<1, 32, 32>, Classes<10>, Latent<100>, Width<32>>>(
       "cdcgan", h, {.steps = 300, .fd_ratio = 0.35, .class_consistency = 0.5});
 }

@@ -46,13 +46,13 @@ TEST_CASE("SAGAN on Fashion-MNIST: FD falls and samples start to show their clas
   h.batch_size = 32;
   h.g_lr *= 4;  // 4e-4 and 1.6e-3: a CI-sized run
   h.d_lr *= 4;
-  learns<models::sagan<Image<1, 32, 32>, 10, 8>>("sagan", h, {.steps = 300, .fd_ratio = 0.6, .class_consistency = 0.15});
+  learns<models::sagan<Image<1, 32, 32>, Classes<10>, Width<8>>>("sagan", h, {.steps = 300, .fd_ratio = 0.6, .class_consistency = 0.15});
 }
 
 TEST_CASE("BigGAN on Fashion-MNIST: FD falls") {
   auto h = models::biggan_hyper();
   h.batch_size = 32;
-  learns<models::biggan<models::biggan_nets<Image<1, 32, 32>, 10, 8>>>("biggan", h,
+  learns<models::biggan<Image<1, 32, 32>, Classes<10>, Width<8>>>("biggan", h,
                                                                        {.steps = 120, .fd_ratio = 0.6});
 }
 
@@ -61,6 +61,6 @@ TEST_CASE("BigGAN-deep on Fashion-MNIST: FD falls") {
   h.batch_size = 32;
   h.g_lr *= 4;  // 4e-4 and 1.6e-3
   h.d_lr *= 4;
-  learns<models::biggan_deep<models::biggan_deep_nets<Image<1, 32, 32>, 10, 8>>>("biggan_deep", h,
+  learns<models::biggan_deep<Image<1, 32, 32>, Classes<10>, Width<8>>>("biggan_deep", h,
                                                                                  {.steps = 500, .fd_ratio = 0.6});
 }

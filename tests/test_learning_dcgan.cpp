@@ -23,7 +23,7 @@ models::AdamGanHyper ci_sized() {
 
 // Measured: DCGAN FD 1134 -> 888 / 613 / 471 at 100 / 200 / 300 steps.
 TEST_CASE("DCGAN on Fashion-MNIST: FD falls") {
-  test::learns_fashion<models::dcgan<Image<1, 32, 32>, 100, 32, 32>>("dcgan", ci_sized(), {.steps = 300, .fd_ratio = 0.6});
+  test::learns_fashion<models::dcgan<Image<1, 32, 32>, Latent<100>, Width<32>>>("dcgan", ci_sized(), {.steps = 300, .fd_ratio = 0.6});
 }
 
 TEST_CASE("LSGAN on Fashion-MNIST: FD falls") {
@@ -32,5 +32,5 @@ TEST_CASE("LSGAN on Fashion-MNIST: FD falls") {
   // 887 (lr 2e-4), 670 (5e-4), 657 (1e-3), 620 (2e-3); still falling steadily.
   const char* lr = std::getenv("GANTRY_LEARNING_LR");
   h.lr = lr ? std::atof(lr) : 1e-3;
-  test::learns_fashion<models::lsgan<Image<1, 32, 32>, 100, 32, 32>>("lsgan", h, {.steps = 300, .fd_ratio = 0.75});
+  test::learns_fashion<models::lsgan<Image<1, 32, 32>, Latent<100>, Width<32>>>("lsgan", h, {.steps = 300, .fd_ratio = 0.75});
 }

@@ -35,7 +35,7 @@ TEST_CASE("WGAN-GP on Fashion-MNIST: FD falls below a quarter of the untrained g
   h.decay_steps = steps;
   const char* env_lr = std::getenv("GANTRY_LEARNING_LR");
   h.lr = env_lr ? std::atof(env_lr) : 1e-3;
-  models::WganGp<models::wgan_gp_resnet<Image<1, 28, 28>, 16>> model(h, train::derive_seed(3, train::init_stream));
+  models::wgan_gp<Image<1, 28, 28>, Width<16>> model(h, train::derive_seed(3, train::init_stream));
   data::LoaderOptions lo;
   lo.batch_size = h.batch_size;
   data::Loader loader(data::fashion_mnist("train"), lo, Rng(train::derive_seed(3, train::data_stream)));

@@ -52,6 +52,6 @@ TEST_CASE("IC-GAN on Fashion-MNIST: FD falls, and samples around held-out images
     h.g_lr *= std::atof(scale);
     h.d_lr *= std::atof(scale);
   }
-  test::learns_fashion<models::icgan<models::icgan_nets<Image<1, 32, 32>, 0, 8>>>(
+  test::learns_fashion<models::icgan<Image<1, 32, 32>, Width<8>>>(
       "icgan", h, {.steps = 150, .fd_ratio = 0.6, .train_images = 10000}, WithInstances{}, FollowsInstances{});
 }

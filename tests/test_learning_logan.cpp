@@ -18,6 +18,6 @@ TEST_CASE("LOGAN (NGD, second order) on Fashion-MNIST: FD falls") {
   h.batch_size = 32;
   h.g_lr *= 4;  // 4e-4 and 1.6e-3, as the BigGAN-deep CI run
   h.d_lr *= 4;
-  test::learns_fashion<models::logan<models::logan_nets<Image<1, 32, 32>, 10, 8, 128>>>("logan", h,
+  test::learns_fashion<models::logan<Image<1, 32, 32>, Classes<10>, Width<8>, Latent<128>>>("logan", h,
                                                                                        {.steps = 100, .fd_ratio = 0.7});
 }

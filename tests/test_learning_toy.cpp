@@ -20,7 +20,7 @@ TEST_CASE("WGAN-GP on 8 Gaussians: 8/8 modes and >= 75% high-quality samples wit
   auto h = models::WganGpHyper::toy();
   h.lr = 1e-3;
   h.decay_steps = steps;
-  models::WganGp<models::wgan_gp_toy<128>> model(h, train::derive_seed(1, train::init_stream));
+  models::wgan_gp<Vector<2>, Width<128>> model(h, train::derive_seed(1, train::init_stream));
   data::ToyStream stream(data::ToyDistribution::eight_gaussians, h.batch_size, Rng(train::derive_seed(1, train::data_stream)));
   const fs::path dir = fs::temp_directory_path() / "gantry_test_learning_toy";
   fs::remove_all(dir);

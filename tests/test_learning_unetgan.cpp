@@ -19,6 +19,6 @@ TEST_CASE("U-Net GAN on Fashion-MNIST: FD falls with CutMix and consistency") {
   h.g_lr = 2e-4;
   h.d_lr = 8e-4;
   h.ema_decay = 0;
-  test::learns_fashion<models::unetgan<models::unetgan_nets<Image<1, 32, 32>, 0, 8>>>("unetgan", h,
+  test::learns_fashion<models::unetgan<Image<1, 32, 32>, Width<8>>>("unetgan", h,
                                                                                      {.steps = 200, .fd_ratio = 0.6});
 }

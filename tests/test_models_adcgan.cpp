@@ -33,11 +33,11 @@ using TacNets = models::tacgan_nets<Image<3, 32, 32>, 10, 4>;
 
 template <class Nets>
 std::string official_d(const std::string& n) {
-  return models::detail::official_name(n, models::detail::official_d_parts<Nets>(), "(none)");
+  return models::official_biggan_d_name<Nets>(n);
 }
 template <class Nets>
 std::string official_g(const std::string& n) {
-  return models::detail::official_name(n, models::detail::official_g_parts<Nets>(), "output_layer.0");
+  return models::official_biggan_g_name<Nets>(n);
 }
 
 struct Step {
@@ -170,7 +170,8 @@ TEST_CASE("tacgan: one D and one G step match ADC-GAN's TAC-GAN baseline (classi
 
 namespace {
 using Small = models::adcgan_nets<Image<1, 32, 32>, 3, 2, 0, 8>;
-using Adc = models::adcgan<Small>;
+using Adc = models::adcgan<Image<1, 32, 32>, Classes<3>, Width<2>, Latent<8>>;
+static_assert(std::is_same_v<Adc::Nets, Small>);
 
 data::Batch batch(int64_t n, std::uint64_t seed) {
   Rng r(seed);
@@ -197,7 +198,7 @@ TEST_CASE("the step template with a classifier policy: D's update learns the hea
   h.batch_size = 4;
   h.ema_decay = 0;
   Adc model(h, 3);
-  static_assert(Adc::has_classifier && !models::biggan<>::has_classifier);
+  static_assert(Adc::has_classifier && !models::biggan<Image<3, 32, 32>, Classes<10>>::has_classifier);
   Rng rng(5);
   const std::vector<data::Batch> real{batch(4, 1)};
   const auto g0 = values(model.nets.G);
@@ -245,7 +246,7 @@ TEST_CASE("ADC-GAN settings: the official scripts' values, JSON names, bad value
   CHECK_THROWS_WITH_AS(Adc(h, 0), doctest::Contains("adcgan: lambda_g must be >= 0, found -1"), Error);
   // TAC-GAN's twin: the heads are named as the official attributes.
   Collect c2;
-  models::tacgan<models::tacgan_nets<Image<1, 32, 32>, 3, 2, 0, 8>> tac(models::adcgan_hyper(), 0);
+  models::tacgan<Image<1, 32, 32>, Classes<3>, Width<2>, Latent<8>> tac(models::adcgan_hyper(), 0);
   tac.nets.D.visit(c2, "");
   int ac = 0, mi = 0;
   for (auto& [n, p] : c2.params) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <string>
 
 #include <gantry/autograd.hpp>
 #include <gantry/models/biggan.hpp>
@@ -94,6 +96,25 @@ TEST_CASE("load_official_biggan names the missing, unexpected or mis-shaped tens
   }
 }
 
+TEST_CASE("the public name maps give every tensor of the official G and D its gantry name") {
+  Rng rng(0);
+  Init init{rng, InitScheme::normal_002};
+  Hier::G::module<float, cpu> g(init);
+  Hier::D::module<float, cpu> d(init);
+  const io::TensorFile f = io::read_safetensors(fixtures + "hier_state.safetensors");
+  std::set<std::string> mapped, in_file;
+  for (const auto& [ours, official] : models::official_names(g, models::official_biggan_g_name<Hier>))
+    mapped.insert("G." + official);
+  for (const auto& [ours, official] : models::official_names(d, models::official_biggan_d_name<Hier>))
+    mapped.insert("D." + official);
+  for (const auto& [key, entry] : f.tensors)
+    if (key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0) in_file.insert(key);
+  CHECK(mapped == in_file);
+  CHECK(models::official_biggan_g_name<Hier>("blocks.0.weight") == "linear.weight");
+  CHECK(models::official_biggan_g_name<Hier>("blocks.2.bn1.running_mean") == "blocks.0.0.bn1.stored_mean");
+  CHECK(models::official_biggan_d_name<Hier>("blocks.0.conv1.u") == "blocks.0.0.conv1.u0");
+}
+
 TEST_CASE("biggan_nets parameter count by hand (Ch = 4: 16 channels)") {
   Rng rng(0);
   Init init{rng, InitScheme::normal_002};
@@ -119,7 +140,7 @@ TEST_CASE("biggan: one D step and one G step are finite") {
   CHECK(h.batch_size == 50);
   CHECK(h.d_steps == 4);
   h.batch_size = 4;
-  models::biggan<Cifar> m(h, 3);
+  models::biggan<Image<3, 32, 32>, Classes<10>, Width<4>> m(h, 3);
   Rng rng(4);
   data::Batch b{rand<float>({4, 3, 32, 32}, rng, -1.f, 1.f), {0, 1, 2, 3}, {}, {}};
   const auto dl = m.d_step(std::span<const data::Batch>(&b, 1), rng);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 
 using namespace gantry;
@@ -19,11 +20,15 @@ using Small = models::biggan_deep_nets<Image<3, 32, 32>, 10, 8, 32, 16, 16, 0>;
 
 std::string fixture_path() { return std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/biggan_deep_official.safetensors"; }
 
+template <class T, class M>
+int64_t count_parameters_as(M& m) {
+  int64_t n = 0;
+  for_each_parameter<T, cpu>(m, [&](const std::string&, Var<T, cpu>& p) { n += p.numel(); });
+  return n;
+}
 template <class M>
 int64_t count_parameters(M& m) {
-  int64_t n = 0;
-  for_each_parameter<float, cpu>(m, [&](const std::string&, Var<float>& p) { n += p.numel(); });
-  return n;
+  return count_parameters_as<float>(m);
 }
 
 // max |a - e| / max |e|
@@ -106,6 +111,54 @@ TEST_CASE("biggan_deep: the loader names a missing, mis-shaped or unused tensor"
   CHECK_THROWS_WITH(load(extra), doctest::Contains("'D.blocks.2.1.conv_sc.weight'"));
 }
 
+TEST_CASE("biggan_deep: --D_attn 16 (attention after every D stage, as D_arch[32] lists them) loads and reproduces D") {
+  // tests/fixtures/make_biggan_deep_official_fixtures.py --d-attn-16: the official D alone.
+  using Attn16 = models::biggan_deep_nets<Image<3, 32, 32>, 10, 8, 32, 16, 0, 16>;
+  const io::TensorFile f =
+      io::read_safetensors(std::string(GANTRY_TEST_DATA_DIR) + "/fixtures/models/biggan_deep_official_dattn16.safetensors");
+  Rng gen(2);
+  Init init{gen, InitScheme::orthogonal};
+  Attn16::D::module<double, cpu> d(init);
+  CHECK(count_parameters_as<double>(d) == f.get_ints("param_count_D").at(0));
+  // The loader's helper and the public name map, on D alone.
+  models::OfficialCheckpoint ckpt(f, "biggan_deep D_attn 16");
+  ckpt.load(d, "D", models::official_biggan_deep_d_name<Attn16>);
+  ckpt.check_all_used({"D."}, "gantry's D does not use");
+  const auto names = models::official_names(d, models::official_biggan_deep_d_name<Attn16>);
+  int attention = 0;
+  for (const auto& [ours, official] : names) attention += official.find(".2.gamma") != std::string::npos;
+  CHECK(attention == 3);  // blocks.{0,1,2}.2: one attention per stage
+  std::size_t d_tensors = 0;
+  for (const auto& [key, entry] : f.tensors) d_tensors += key.rfind("D.", 0) == 0;
+  CHECK(names.size() == d_tensors);  // every official tensor has its gantry name, and back
+
+  const auto x = Var<double, cpu>::constant(f.get<double>("x"));
+  const std::vector<int64_t> y = f.get_ints("y");
+  for (const char* mode : {"train", "eval"}) {
+    const double err = relative_error(d.forward(x, y, std::string(mode) == "train").value(),
+                                      f.get<double>(std::string("d_") + mode));
+    MESSAGE(mode, " mode: D rel. err ", err);
+    CHECK(err <= 1e-9);
+  }
+}
+
+TEST_CASE("biggan_deep: the public name map covers every tensor of the official G and D") {
+  const io::TensorFile f = io::read_safetensors(fixture_path());
+  Rng gen(1);
+  Init init{gen, InitScheme::orthogonal};
+  Small::G::module<float, cpu> g(init);
+  Small::D::module<float, cpu> d(init);
+  std::set<std::string> mapped;
+  for (const auto& [ours, official] : models::official_names(g, models::official_biggan_deep_g_name<Small>))
+    mapped.insert("G." + official);
+  for (const auto& [ours, official] : models::official_names(d, models::official_biggan_deep_d_name<Small>))
+    mapped.insert("D." + official);
+  std::set<std::string> in_file;
+  for (const auto& [key, entry] : f.tensors)
+    if (key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0) in_file.insert(key);
+  CHECK(mapped == in_file);
+}
+
 TEST_CASE("biggan_deep: one D step and one G step are finite") {
   auto h = models::biggan_deep_hyper();
   CHECK(h.d_steps == 1);
@@ -113,7 +166,7 @@ TEST_CASE("biggan_deep: one D step and one G step are finite") {
   CHECK(h.d_lr == 4e-4);
   CHECK(h.adam_eps == 1e-6);
   h.batch_size = 4;
-  models::biggan_deep<Small> gan(h, 3);
+  models::biggan_deep<Image<3, 32, 32>, Classes<10>, Width<8>, Latent<32>, SharedEmbedding<16>, AttentionAt<16, 0>> gan(h, 3);
   CHECK(std::string(gan.name) == "biggan-deep");
   Rng rng(7);
   data::Batch real{rand<float>({4, 3, 32, 32}, rng, -1.f, 1.f), {1, 2, 3, 4}, {}, {}};

@@ -39,10 +39,10 @@ struct BigganOfficial {
     models::load_official_biggan<Nets, float>(f, g, d);
   }
   static std::string g_name(const std::string& n) {
-    return models::detail::official_name(n, models::detail::official_g_parts<Nets>(), "output_layer.0");
+    return models::official_biggan_g_name<Nets>(n);
   }
   static std::string d_name(const std::string& n) {
-    return models::detail::official_name(n, models::detail::official_d_parts<Nets>(), "(none)");
+    return models::official_biggan_d_name<Nets>(n);
   }
 };
 template <class Nets>
@@ -51,8 +51,8 @@ struct DeepOfficial {
   static void load(const io::TensorFile& f, G& g, D& d) {
     models::load_official_biggan_deep<Nets, float>(f, g, d);
   }
-  static std::string g_name(const std::string& n) { return models::detail::official_g_name<Nets>(n); }
-  static std::string d_name(const std::string& n) { return models::detail::official_d_name<Nets>(n); }
+  static std::string g_name(const std::string& n) { return models::official_biggan_deep_g_name<Nets>(n); }
+  static std::string d_name(const std::string& n) { return models::official_biggan_deep_d_name<Nets>(n); }
 };
 
 struct Collect : ParamVisitor<float, cpu> {

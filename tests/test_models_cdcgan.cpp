@@ -20,7 +20,7 @@ using namespace gantry;
 namespace {
 
 // The fixture's nets: z 8, NGF = NDF = 8, so that every gradient fits a ~170 KB file.
-using Small = models::cdcgan<Image<1, 32, 32>, 10, 8, 8, 8>;
+using Small = models::cdcgan<Image<1, 32, 32>, Classes<10>, Latent<8>, Width<8>>;
 using test::count_parameters;
 
 static_assert(std::is_same_v<models::cdcgan_nets<Image<3, 32, 32>>::G::output, Image<3, 32, 32>>);
@@ -44,7 +44,7 @@ TEST_CASE("cdcgan: one D step and one G step match PyTorch (losses, every gradie
 }
 
 TEST_CASE("cdcgan: parameters counted by hand (Image<1, 32, 32>, 10 classes, z 100, NGF = NDF = 64)") {
-  models::cdcgan<Image<1, 32, 32>> m(models::AdamGanHyper{}, 1);
+  models::cdcgan<Image<1, 32, 32>, Classes<10>> m(models::AdamGanHyper{}, 1);
   // G: ConvT (110 -> 256, 4x4), three CBN tables (gain and bias [10, C]) and three ConvTs.
   const int64_t g = 110 * 256 * 16 + 2 * 10 * 256 + 256 * 128 * 16 + 2 * 10 * 128 + 128 * 64 * 16 + 2 * 10 * 64 +
                     64 * 1 * 16;

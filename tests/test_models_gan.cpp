@@ -104,7 +104,7 @@ TEST_CASE("gan: every adversarial loss trains a paper, and every regulariser hoo
 }
 
 TEST_CASE("gan: the log names the loss's estimate and the penalties") {
-  models::WganGp<ToyNets> m(models::WganGpHyper::toy(), 1);
+  models::wgan_gp<Vector<2>, Width<16>> m(models::WganGpHyper::toy(), 1);
   data::ToyStream stream(data::ToyDistribution::eight_gaussians, 16, Rng(2));
   Rng rng(3);
   const data::Batch b = stream.next();
@@ -119,7 +119,7 @@ TEST_CASE("gan: the log names the loss's estimate and the penalties") {
 TEST_CASE("gan: WGAN clips the critic before each critic step") {
   models::WganHyper h;
   h.batch_size = 16;
-  models::Wgan<ToyNets> m(h, 1);
+  models::wgan<Vector<2>, Width<16>> m(h, 1);
   float largest = 0;
   const auto measure = [&] {
     largest = 0;
@@ -155,8 +155,8 @@ TEST_CASE("gan: one concatenated D pass and two separate passes give the same lo
 }
 
 TEST_CASE("gan: presets carry their names, schedules and paper hyper-parameters") {
-  using D = models::dcgan<Image<1, 32, 32>, 16, 8, 8>;
-  using L = models::lsgan<Image<1, 32, 32>, 16, 8, 8>;
+  using D = models::dcgan<Image<1, 32, 32>, Latent<16>, Width<8>>;
+  using L = models::lsgan<Image<1, 32, 32>, Latent<16>, Width<8>>;
   CHECK(std::string(D::name) == "dcgan");
   CHECK(std::string(L::name) == "lsgan");
   CHECK(D::paper_hyper().lr == 2e-4);
@@ -164,7 +164,7 @@ TEST_CASE("gan: presets carry their names, schedules and paper hyper-parameters"
   CHECK(D::paper_hyper().batch_size == 128);
   D d(D::paper_hyper(), 1);
   CHECK(d.d_steps(0) == 1);
-  models::Wgan<ToyNets> w(models::WganHyper{}, 1);
+  models::wgan<Vector<2>, Width<16>> w(models::WganHyper{}, 1);
   CHECK(w.d_steps(0) == 100);
   CHECK(w.d_steps(25) == 5);
   auto bad = toy_hyper();

@@ -27,8 +27,9 @@ namespace {
 constexpr int F = 16;
 using Nets = models::icgan_nets<Image<1, 32, 32>, 0, 2, F, 8, 16>;
 using CcNets = models::icgan_nets<Image<1, 32, 32>, 10, 2, F, 8, 16>;
-using Model = models::icgan<Nets>;
-using CcModel = models::cc_icgan<CcNets>;
+using Model = models::icgan<Image<1, 32, 32>, Width<2>, InstanceFeatures<F, 8>, Latent<16>>;
+using CcModel = models::cc_icgan<Image<1, 32, 32>, Classes<10>, Width<2>, InstanceFeatures<F, 8>, Latent<16>>;
+static_assert(std::is_same_v<Model::Nets, Nets> && std::is_same_v<CcModel::Nets, CcNets>);
 
 // n random L2-normalised features, their mirrored twins, labels i % 10 and k neighbours.
 std::shared_ptr<data::Instances> instance_set(int64_t n, int64_t k, std::uint64_t seed, bool augment = true) {

@@ -22,7 +22,8 @@ using namespace gantry;
 namespace {
 
 using Small = models::logan_nets<Image<1, 32, 32>, 10, 4, 16>;
-using Model = models::logan<Small>;
+using Model = models::logan<Image<1, 32, 32>, Classes<10>, Width<4>, Latent<16>>;
+static_assert(std::is_same_v<Model::Nets, Small>);
 
 models::LoganHyper small_hyper() {
   auto h = models::logan_hyper();
@@ -130,7 +131,7 @@ TEST_CASE("lo_steps = 0 is the plain hinge step with the uniform prior") {
   const auto log = m.d_step(real_batch(4, data_rng), rng);
   CHECK_FALSE(has(log, "lo_cost"));
   CHECK(m.nets.prior() == LatentPrior::uniform);
-  CHECK(models::biggan_deep<>::paper_hyper().batch_size == Model::paper_hyper().batch_size);
+  CHECK(models::biggan_deep<Image<3, 32, 32>, Classes<10>>::paper_hyper().batch_size == Model::paper_hyper().batch_size);
 }
 
 TEST_CASE("LOGAN's nets are BigGAN-deep's names with LeakyReLU; Act = ReLU gives BigGAN-deep's forward") {
@@ -188,7 +189,7 @@ TEST_CASE("sampling with latent steps: the latents move (and stay in [-1, 1]); o
   const auto plain = train::generate(m, 6, a, {.labels = y});
   const auto optimised = train::generate(m, 6, b, {.labels = y, .latent_steps = 2});
   CHECK(plain.to_vector() != optimised.to_vector());
-  models::biggan_deep<models::biggan_deep_nets<Image<1, 32, 32>, 10, 4, 16>> deep(models::biggan_deep_hyper(), 1);
+  models::biggan_deep<Image<1, 32, 32>, Classes<10>, Width<4>, Latent<16>> deep(models::biggan_deep_hyper(), 1);
   Rng c(4);
   CHECK_THROWS_WITH(train::generate(deep, 6, c, {.latent_steps = 2}),
                     doctest::Contains("latent_steps = 2 needs a model with latent optimisation (LOGAN)"));

@@ -26,7 +26,7 @@ using test::set_initial;
 namespace {
 
 // The fixture's net: small enough that its gradients fit a ~300 KB file.
-using Small = models::sagan<Image<1, 32, 32>, 10, 8, 8>;
+using Small = models::sagan<Image<1, 32, 32>, Classes<10>, Width<8>, Latent<8>>;
 
 static_assert(std::is_same_v<models::sagan_nets<Image<3, 32, 32>, 10>::G::output, Image<3, 32, 32>>);
 static_assert(std::is_same_v<models::sagan_nets<Image<3, 32, 32>, 10>::D::output, Vector<1>>);

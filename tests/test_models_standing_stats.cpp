@@ -65,8 +65,7 @@ bool is_running_stat(const std::string& name) {
   return ends(".running_mean") || ends(".running_var");
 }
 
-using Nets = models::biggan_nets<Image<3, 32, 32>, 10, 4>;  // 16 channels
-using Model = models::biggan<Nets>;
+using Model = models::biggan<Image<3, 32, 32>, Classes<10>, Width<4>>;
 constexpr int64_t kBatches = 3, kBatch = 6;
 
 // The mean over the draws of standing_statistics(…, rng(seed)) of the batch mean and biased
@@ -119,7 +118,7 @@ TEST_CASE("standing statistics of one batch norm equal BigGAN-PyTorch's myBN and
   const int64_t K = batches.shape()[0];
   Rng gen(0);
   Init init{gen};
-  BatchNorm2d<false>::module<Image<4, 3, 3>, float, cpu> bn(init);
+  BatchNorm2d<Affine::off>::module<Image<4, 3, 3>, float, cpu> bn(init);
   bn.stats.running_mean = file.get<float>("running_mean_init").clone();
   bn.stats.running_var = file.get<float>("running_var_init").clone();
   const auto tracked = bn.num_batches_tracked.to_vector();

@@ -21,8 +21,7 @@ using test::logged;
 
 namespace {
 
-using Nets = models::unetgan_nets<Image<1, 32, 32>, 0, 2, 8>;
-using Model = models::unetgan<Nets>;
+using Model = models::unetgan<Image<1, 32, 32>, Width<2>, Latent<8>>;
 
 data::Batch batch(int64_t n, std::uint64_t seed, bool labelled = false) {
   Rng r(seed);
@@ -117,8 +116,7 @@ TEST_CASE("pixel_weight: the decoder's share of D's adversarial loss (0: the enc
 }
 
 TEST_CASE("class-conditional U-Net GAN: mixing draws fakes of the real labels; projection heads get them") {
-  using CNets = models::unetgan_nets<Image<1, 32, 32>, 3, 2, 8>;
-  models::unetgan<CNets> m(small(), 1);
+  models::unetgan<Image<1, 32, 32>, Classes<3>, Width<2>, Latent<8>> m(small(), 1);
   Rng rng(2);
   const std::vector<data::Batch> b{batch(4, 3, true)};
   const auto l = m.d_step(b, rng);
@@ -128,16 +126,16 @@ TEST_CASE("class-conditional U-Net GAN: mixing draws fakes of the real labels; p
 }
 
 TEST_CASE("the baseline: the U-Net's encoder as D, no CutMix; CutMix on a D without per-pixel output is refused") {
-  using BNets = models::unetgan_baseline_nets<Image<1, 32, 32>, 0, 2, 8>;
   auto h = models::unetgan_baseline_hyper();
   h.batch_size = 4;
-  models::unetgan_baseline<BNets> m(h, 1);
+  models::unetgan_baseline<Image<1, 32, 32>, Width<2>, Latent<8>> m(h, 1);
   Rng rng(2);
   const std::vector<data::Batch> b{batch(4, 3)};
   const auto l = m.d_step(b, rng);
   CHECK(l.size() == 3);  // d_loss, d_real, d_fake
   h.mixup = true;
-  CHECK_THROWS_WITH(models::unetgan_baseline<BNets>(h, 1), doctest::Contains("CutMix needs a discriminator with a per-pixel output"));
+  CHECK_THROWS_WITH((models::unetgan_baseline<Image<1, 32, 32>, Width<2>, Latent<8>>(h, 1)),
+                    doctest::Contains("CutMix needs a discriminator with a per-pixel output"));
 }
 
 TEST_CASE("U-Net GAN hyper-parameters: the CelebA script's values, the FFHQ ones, bad values named") {

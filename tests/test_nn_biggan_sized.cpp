@@ -14,8 +14,8 @@ using TableBN = ConditionalBatchNorm<ClassTable<10>>;
 using BigGAN32G = Generator<Latent<128>, Classes<10>, SNLinear<4 * 4 * 256>, Reshape<256, 4, 4>, GBlock<256, TableBN>,
                             GBlock<256, TableBN>, SelfAttention, GBlock<256, TableBN>, BatchNorm2d<>, ReLU,
                             SNConv2d<3, 3>, Tanh>;
-using BigGAN32D = Discriminator<Image<3, 32, 32>, DBlock<256, true, false>, SelfAttention, DBlock<256>,
-                                DBlock<256, false>, DBlock<256, false>, ProjectionHead<10>>;
+using BigGAN32D = Discriminator<Image<3, 32, 32>, DBlock<256, Down, Preactivation::off>, SelfAttention, DBlock<256>,
+                                DBlock<256, None>, DBlock<256, None>, ProjectionHead<10>>;
 
 template <class M>
 int64_t count_parameters(M& m) {

@@ -2,9 +2,9 @@
 // and even sizes, PyTorch fixtures (tests/fixtures/make_block_fixtures.py), second-order
 // gradchecks in double, and the attention benchmark's shape. BigGAN's blocks are in
 // test_nn_blocks_biggan.cpp.
-#include <gantry/nn/cycle_resnet_block.hpp>
-#include <gantry/nn/self_attention.hpp>
-#include <gantry/nn/wgan_resblock.hpp>
+#include <gantry/nn/blocks/cycle_resnet_block.hpp>
+#include <gantry/nn/layers/self_attention.hpp>
+#include <gantry/nn/blocks/wgan_resblock.hpp>
 
 #include "block_test_helpers.hpp"
 
@@ -63,7 +63,7 @@ static_assert(WGANResBlock<6, Up>::accepts<Image<4, 5, 3>> && WGANResBlock<6, No
 static_assert(std::is_same_v<WGANResBlock<6, Down>::expects<Image<4, 5, 4>>, ImageWithEvenSides>);
 static_assert(std::is_same_v<out<WGANOptimizedBlock<6>, Image<3, 4, 6>>, Image<6, 2, 3>>);
 static_assert(!WGANOptimizedBlock<6>::accepts<Image<3, 5, 4>>);
-static_assert(!WGANResBlock<4, Up, ConditionalBatchNorm<ClassTable<10, true>>>::conditioned);  // reads labels
+static_assert(!WGANResBlock<4, Up, ConditionalBatchNorm<ClassTable<10, Gain::direct>>>::conditioned);  // reads labels
 
 // gan_cifar_resnet.py's generator and critic bodies and gan_64x64.py's critic (SPECS §1b, §1c).
 static_assert(std::is_same_v<chain_output<Image<128, 4, 4>, WGANResBlock<128, Up, BatchNorm2d<>>,
@@ -106,7 +106,7 @@ TEST_CASE("WGANResBlock, WGANOptimizedBlock match improved_wgan_training's block
     part_fixture::check(m, "wgan_up_bn", part_fixture::Default{}, 1e-4, norm_zero_scale);
   }
   SUBCASE("conditional generator block: per-class scale and offset") {
-    auto m = make<WGANResBlock<6, Up, ConditionalBatchNorm<ClassTable<3, true>>>, Image<4, 4, 3>>();
+    auto m = make<WGANResBlock<6, Up, ConditionalBatchNorm<ClassTable<3, Gain::direct>>>, Image<4, 4, 3>>();
     part_fixture::check(m, "wgan_up_cbn", part_fixture::Default{}, 1e-4, norm_zero_scale);
   }
   SUBCASE("CIFAR critic: down") {
@@ -137,7 +137,7 @@ TEST_CASE("WGAN blocks: second-order gradchecks (double)") {
     gradgrad_ok(m, Shape{2, 2, 2, 2});
   }
   SUBCASE("up, per-class tables") {
-    auto m = make<WGANResBlock<3, Up, ConditionalBatchNorm<ClassTable<2, true>>>, Image<2, 2, 2>, double>();
+    auto m = make<WGANResBlock<3, Up, ConditionalBatchNorm<ClassTable<2, Gain::direct>>>, Image<2, 2, 2>, double>();
     Context<double, cpu> ctx;
     ctx.labels = {1, 0};
     gradgrad_ok(m, Shape{2, 2, 2, 2}, ctx);

@@ -1,4 +1,4 @@
-// Generator conditioning plumbing (nn/conditioning.hpp, nn/model.hpp): what each conditioned
+// Generator conditioning plumbing (nn/framework/conditioning.hpp, nn/framework/model.hpp): what each conditioned
 // block receives for BigGAN (hierarchical z, shared embedding), BigGAN-deep (full
 // conditioning), BigGAN CIFAR (labels only), IC-GAN / cc-IC-GAN (instance features), U-Net
 // GAN (self-modulation); counting of conditioned blocks, names, errors, second order.

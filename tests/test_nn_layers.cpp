@@ -87,7 +87,7 @@ static_assert(std::is_same_v<chain_output<Image<256, 64, 64>, ConvTranspose2d<12
 
 TEST_CASE("runtime shapes equal the static shapes") {
   check_runtime_shape<ConvTranspose2d<3, 3, 2, 1, 1>, Image<4, 5, 4>>();
-  check_runtime_shape<ConvTranspose2d<2, 4, 2, 1, 0, false>, Image<3, 4, 3>>();
+  check_runtime_shape<ConvTranspose2d<2, 4, 2, 1, 0, Bias::off>, Image<3, 4, 3>>();
   check_runtime_shape<Embedding<6, 4>, Vector<3>>({5, 1});
   check_runtime_shape<AvgPool2d<2>, Image<2, 5, 4>>();
   check_runtime_shape<AvgPool2d<3, 2, 1>, Image<2, 7, 6>>();
@@ -97,7 +97,7 @@ TEST_CASE("runtime shapes equal the static shapes") {
   check_runtime_shape<UpsampleNearest<3>, Image<1, 2, 3>>();
   check_runtime_shape<UpsampleConv<3, 3>, Image<2, 3, 5>>();
   check_runtime_shape<ConvMeanPool<3, 3>, Image<2, 6, 4>>();
-  check_runtime_shape<MeanPoolConv<3, 1, false>, Image<2, 2, 4>>();
+  check_runtime_shape<MeanPoolConv<3, 1, Bias::off>, Image<2, 2, 4>>();
   check_runtime_shape<ReflectionPad2d<3>, Image<2, 5, 4>>();
   check_runtime_shape<ReflectionPad2d<1>, Image<1, 3, 2>>();
   check_runtime_shape<GlobalSumPool, Image<3, 5, 4>>();
@@ -115,7 +115,7 @@ TEST_CASE("fixture: Linear and Conv2d (the harness)") {
 TEST_CASE("fixture: ConvTranspose2d") {
   auto a = make<ConvTranspose2d<3, 3, 2, 1, 1>, Image<4, 5, 4>>();
   part_fixture::check(a, "conv_transpose2d");
-  auto b = make<ConvTranspose2d<2, 4, 2, 1, 0, false>, Image<3, 4, 3>>();
+  auto b = make<ConvTranspose2d<2, 4, 2, 1, 0, Bias::off>, Image<3, 4, 3>>();
   part_fixture::check(b, "conv_transpose2d_k4_nobias");
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("fixture: tflib resampling convolutions") {
   part_fixture::check(d, "conv_mean_pool_k1");
   auto e = make<MeanPoolConv<3, 3>, Image<2, 6, 4>>();
   part_fixture::check(e, "mean_pool_conv_k3");
-  auto f = make<MeanPoolConv<2, 1, false>, Image<3, 4, 2>>();
+  auto f = make<MeanPoolConv<2, 1, Bias::off>, Image<3, 4, 2>>();
   part_fixture::check(f, "mean_pool_conv_k1_nobias");
 }
 
@@ -189,7 +189,7 @@ TEST_CASE("second order: Linear and Conv2d") {
 TEST_CASE("second order: ConvTranspose2d, Embedding") {
   auto a = make<ConvTranspose2d<2, 3, 2, 1, 1>, Image<2, 3, 2>, double>();
   gradgrad_ok(a, {2, 2, 3, 2});
-  auto b = make<ConvTranspose2d<2, 4, 2, 1, 0, false>, Image<1, 2, 3>, double>();
+  auto b = make<ConvTranspose2d<2, 4, 2, 1, 0, Bias::off>, Image<1, 2, 3>, double>();
   gradgrad_ok(b, {2, 1, 2, 3});
   auto e = make<Embedding<5, 3>, Vector<1>, double>();
   Context<double, cpu> ctx;

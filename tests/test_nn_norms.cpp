@@ -38,7 +38,7 @@ static_assert(!BatchNorm2d<>::accepts<Vector<4>> && !LayerNorm::accepts<Vector<4
               !InstanceNorm2d<>::accepts<Vector<4>> && !ConditionalBatchNorm<Projected<4>>::accepts<Vector<4>>);
 static_assert(ConditionalBatchNorm<Projected<20>>::conditioned && ConditionalBatchNorm<Projected<20>>::condition_size == 20 &&
               !ConditionalBatchNorm<ClassTable<3>>::conditioned && !SelfModulatedBatchNorm<4>::conditioned);
-static_assert(BatchNorm2d<>::eps == 1e-5 && BatchNorm2d<true, 4>::eps == 1e-4 && LayerNorm::eps == 1e-5);
+static_assert(BatchNorm2d<>::eps == 1e-5 && BatchNorm2d<Affine::on, 4>::eps == 1e-4 && LayerNorm::eps == 1e-5);
 static_assert(std::is_same_v<chain_output<Image<3, 8, 8>, Conv2d<4, 3>, BatchNorm2d<>, ReLU, InstanceNorm2d<>, LayerNorm>,
                              Image<4, 8, 8>>);
 
@@ -49,7 +49,7 @@ TEST_CASE("BatchNorm2d matches torch.nn.BatchNorm2d (train, eval, no affine)") {
   part_fixture::check(bn, "batch_norm2d_train");  // running stats and num_batches_tracked 4 -> 5
   BatchNorm2d<>::module<I345, float, cpu> bn_eval(init);
   part_fixture::check(bn_eval, "batch_norm2d_eval");
-  BatchNorm2d<false>::module<Image<4, 3, 3>, float, cpu> plain(init);
+  BatchNorm2d<Affine::off>::module<Image<4, 3, 3>, float, cpu> plain(init);
   part_fixture::check(plain, "batch_norm2d_noaffine_train");
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("InstanceNorm2d and LayerNorm (tflib) match PyTorch") {
   Init init{gen};
   InstanceNorm2d<>::module<Image<3, 5, 6>, float, cpu> in(init);
   part_fixture::check(in, "instance_norm2d");
-  InstanceNorm2d<true>::module<Image<3, 5, 6>, float, cpu> in_affine(init);
+  InstanceNorm2d<Affine::on>::module<Image<3, 5, 6>, float, cpu> in_affine(init);
   part_fixture::check(in_affine, "instance_norm2d_affine");
   LayerNorm::module<Image<4, 3, 5>, float, cpu> ln(init);
   part_fixture::check(ln, "layer_norm_tflib");
@@ -81,7 +81,7 @@ TEST_CASE("ConditionalBatchNorm matches BigGAN-PyTorch's ccbn and SAGAN's CBN") 
     part_fixture::check(e, "ccbn_class_table_eval");
   }
   SUBCASE("SAGAN tables, γ = gain[y]") {
-    ConditionalBatchNorm<ClassTable<5, true>>::module<I435, float, cpu> m(init);
+    ConditionalBatchNorm<ClassTable<5, Gain::direct>>::module<I435, float, cpu> m(init);
     part_fixture::check(m, "cbn_sagan_table_train");
   }
   SUBCASE("SN projections of the shared condition (u and the running stats updated)") {
@@ -150,7 +150,7 @@ TEST_CASE("norms: names, initial values, running statistics under no_grad, eval 
                                                             {"bias.0.weight", Shape{4, 4}},
                                                             {"bias.0.bias", Shape{4}},
                                                             {"bias.2.weight", Shape{2, 4}}});
-  ConditionalBatchNorm<ClassTable<7, true>>::module<Image<2, 3, 3>, double, cpu> sagan(init);
+  ConditionalBatchNorm<ClassTable<7, Gain::direct>>::module<Image<2, 3, 3>, double, cpu> sagan(init);
   CHECK(sagan.source.gain.value().to_vector() == std::vector<double>(14, 1.0));
   CHECK(sagan.source.bias.value().to_vector() == std::vector<double>(14, 0.0));
   Init n02{gen, InitScheme::normal_002};
@@ -195,7 +195,7 @@ TEST_CASE("norms: second derivatives in double (gradgradcheck)") {
     CHECK_MESSAGE(r, r.report);
   }
   SUBCASE("InstanceNorm2d with affine, LayerNorm") {
-    InstanceNorm2d<true>::module<In, double, cpu> in(init);
+    InstanceNorm2d<Affine::on>::module<In, double, cpu> in(init);
     perturb(in);
     auto r = part_fixture::gradgrad(in, x, train);
     CHECK_MESSAGE(r, r.report);
@@ -269,7 +269,7 @@ TEST_CASE("norms: shape and conditioning errors name the part and the shapes") {
 
 TEST_CASE("a class-conditional generator with every kind of norm runs and reaches every parameter") {
   using G = Generator<Latent<8>, Classes<3>, Linear<4 * 2 * 2>, Reshape<4, 2, 2>, ConditionalBatchNorm<ClassTable<3>>,
-                      ReLU, Conv2d<3, 3>, BatchNorm2d<>, LayerNorm, InstanceNorm2d<true>, Tanh>;
+                      ReLU, Conv2d<3, 3>, BatchNorm2d<>, LayerNorm, InstanceNorm2d<Affine::on>, Tanh>;
   Rng gen(6);
   Init init{gen, InitScheme::orthogonal};
   G::module<float, cpu> g(init);

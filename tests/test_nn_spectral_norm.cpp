@@ -88,7 +88,7 @@ TEST_CASE("SN matches BigGAN-PyTorch's SN over several forwards (PyTorch fixture
     check_steps(m, "sn_conv2d", plain);
   }
   SUBCASE("SNConv2d 4x4 stride 2 without bias, eps 1e-12: eval, train, train") {
-    SNConv2d<3, 4, 2, 1, false, 12>::module<Image<2, 6, 7>, float, cpu> m(init);
+    SNConv2d<3, 4, 2, 1, Bias::off, 12>::module<Image<2, 6, 7>, float, cpu> m(init);
     check_steps(m, "sn_conv2d_s2_nobias", plain);
   }
   SUBCASE("SN<ConvTranspose2d>, W viewed as [in, out * K * K]: train, train, eval") {
@@ -124,7 +124,7 @@ TEST_CASE("TorchSN: torch's names and shapes; eval neither iterates nor stores; 
   Rng gen(4), gen2(4);
   Init init{gen}, init2{gen2};
   TorchSN<Conv2d<6, 3>>::module<Image<4, 5, 5>, double, cpu> t(init);
-  SNConv2d<6, 3, 1, 1, true, 12>::module<Image<4, 5, 5>, double, cpu> b(init2);
+  SNConv2d<6, 3, 1, 1, Bias::on, 12>::module<Image<4, 5, 5>, double, cpu> b(init2);
   part_fixture::detail::Collect<double, cpu> c;
   t.visit(c, "conv1");
   std::map<std::string, Shape> params, bufs;
@@ -214,7 +214,7 @@ TEST_CASE("SN: second derivatives in double with the vectors held (spectral_norm
     CHECK(m.sn.u.to_vector() == u);  // nothing stored while frozen, even in training
   }
   SUBCASE("SNLinear without bias, eps 1e-12") {
-    SNLinear<4, false, 12>::module<Vector<3>, double, cpu> m(init);
+    SNLinear<4, Bias::off, 12>::module<Vector<3>, double, cpu> m(init);
     auto x = part_fixture::input({2, 3});
     spectral_norm_frozen frozen;  // first forward iterates once, then the vectors are held
     const auto r = part_fixture::gradgrad(m, x, train);

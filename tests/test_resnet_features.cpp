@@ -1,4 +1,4 @@
-// ResNet-50 (nn/resnet.hpp), bicubic resizing (data/resize.hpp) and IC-GAN's feature extractor
+// ResNet-50 (nn/blocks/resnet.hpp), bicubic resizing (data/resize.hpp) and IC-GAN's feature extractor
 // (metrics/resnet_features.hpp) against torchvision and PyTorch: tests/fixtures/
 // make_resnet50_fixtures.py fills torchvision's resnet50() from a formula that this file
 // regenerates (a real ResNet-50 is 100 MB), so the weights are written here by torchvision's
@@ -15,7 +15,7 @@
 #include <gantry/data/resize.hpp>
 #include <gantry/io/json.hpp>
 #include <gantry/metrics/resnet_features.hpp>
-#include <gantry/nn/resnet.hpp>
+#include <gantry/nn/blocks/resnet.hpp>
 
 #include <algorithm>
 #include <cmath>

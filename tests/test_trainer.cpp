@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Toy = models::WganGp<models::wgan_gp_toy<32>>;
+using Toy = models::wgan_gp<Vector<2>, Width<32>>;
 
 // gantry_test_trainer_<name>_<pid>, not created: the trainer makes the run directory.
 struct TempDir : gantry_test::TempDir {
@@ -145,10 +145,10 @@ TEST_CASE("checkpoint: wrong model, missing metadata and mismatched tensors are 
   TempDir d("ckpt");
   train_toy(d.str(), 1, false);
   const std::string p = d.str() + "/checkpoint.safetensors";
-  models::Wgan<models::wgan_gp_toy<32>> other(models::WganHyper{}, 1);
+  models::wgan<Vector<2>, Width<32>> other(models::WganHyper{}, 1);
   CHECK_THROWS_WITH_AS(train::load_checkpoint(p, other), doctest::Contains("holds a 'wgan-gp' model, expected 'wgan'"),
                        FormatError);
-  models::WganGp<models::wgan_gp_toy<16>> smaller(small_hyper(), 1);
+  models::wgan_gp<Vector<2>, Width<16>> smaller(small_hyper(), 1);
   CHECK_THROWS_WITH_AS(train::load_checkpoint(p, smaller), doctest::Contains("G.blocks.0.weight"), FormatError);
   io::write_safetensors<float>(d.str() + "/plain.safetensors", {{"x", Tensor<float, cpu>::zeros({2})}});
   Toy m(small_hyper(), 1);
@@ -157,7 +157,7 @@ TEST_CASE("checkpoint: wrong model, missing metadata and mismatched tensors are 
 }
 
 TEST_CASE("wgan: 100 critic steps for the first 25 generator steps and every 500th") {
-  models::Wgan<models::wgan_gp_toy<8>> m(models::WganHyper{}, 1);
+  models::wgan<Vector<2>, Width<8>> m(models::WganHyper{}, 1);
   CHECK(m.d_steps(0) == 100);
   CHECK(m.d_steps(24) == 100);
   CHECK(m.d_steps(25) == 5);

@@ -20,7 +20,7 @@ TEST_CASE("the umbrella header brings every layer") {
 
 TEST_CASE("the umbrella header brings the models and the trainer") {
   using namespace gantry;
-  models::WganGp<models::wgan_gp_toy<8>> m(models::WganGpHyper::toy(), 1);
+  models::wgan_gp<Vector<2>, Width<8>> m(models::WganGpHyper::toy(), 1);
   data::ToyStream stream(data::ToyDistribution::eight_gaussians, 16, Rng(2));
   Rng rng(3);
   const data::Batch b = stream.next();

@@ -3,9 +3,9 @@
 //   mpirun -np 2 bench_data_parallel --threads=1      (2 processes x 1 thread)
 //   bench_data_parallel --threads=2                   (1 process x 2 threads)
 // time the same work on a 2-core machine. Steps (batch 64 in all, fp32, warm models):
-//   wgan-gp/d, wgan-gp/g   models::WganGp<wgan_gp_resnet<Image<3, 32, 32>>> (Dim 128), the critic
+//   wgan-gp/d, wgan-gp/g   models::wgan_gp<Image<3, 32, 32>> (Width 128), the critic
 //                          step (with the gradient penalty) and the generator step
-//   biggan/d, biggan/g     models::biggan<biggan_nets<Image<3, 32, 32>, 10, 64>> (the CIFAR script)
+//   biggan/d, biggan/g     models::biggan<Image<3, 32, 32>, Classes<10>, Width<64>> (the CIFAR script)
 // and the all-reduce itself (MPI_Allreduce of float sums, in place) on 1, 4, 16 and 64 MiB, as
 // bytes per second of buffer. Every benchmark runs a fixed number of iterations, so that all
 // processes make the same collective calls; rank 0 alone prints.
@@ -107,10 +107,10 @@ int main(int argc, char** argv) {
 
   models::WganGpHyper w;
   w.batch_size = w.g_batch_size = batch;
-  register_model<models::WganGp<models::wgan_gp_resnet<Image<3, 32, 32>>>>("wgan-gp", w);
+  register_model<models::wgan_gp<Image<3, 32, 32>>>("wgan-gp", w);
   auto b = models::biggan_hyper();
   b.batch_size = batch;
-  register_model<models::biggan<models::biggan_nets<Image<3, 32, 32>, classes, 64>>>("biggan", b);
+  register_model<models::biggan<Image<3, 32, 32>, Classes<classes>, Width<64>>>("biggan", b);
   benchmark::RegisterBenchmark("allreduce_MiB", BM_AllReduce)
       ->Arg(1)->Arg(4)->Arg(16)->Arg(64)->Iterations(20)->UseRealTime()->Unit(benchmark::kMillisecond);
 

@@ -14,6 +14,9 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <array>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -508,31 +511,40 @@ int run_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFi
 // No model of that name, net and width: a usage error that lists what is offered (main.cpp).
 [[noreturn]] void no_such_model(const RunConfig& c);
 
-// A class-conditional model on Fashion-MNIST padded to 32x32 offered at widths Ch 16, 32 and
-// 64 (`ModelAt<Ch>`): the command's status when c.model is `name`, nullopt otherwise.
-template <template <int> class ModelAt>
-std::optional<int> run_at_width(const char* name, Command cmd, const Args& a, const RunConfig& c,
-                                const io::TensorFile* f) {
-  if (c.model != name) return std::nullopt;
-  if (c.toy() || c.net != c.model) no_such_model(c);
-  if (c.dim == 16) return run_model<ModelAt<16>>(cmd, a, c, f);
-  if (c.dim == 32) return run_model<ModelAt<32>>(cmd, a, c, f);
-  if (c.dim == 64) return run_model<ModelAt<64>>(cmd, a, c, f);
-  no_such_model(c);
+// One model the command line offers: its --model, --net and --dim, the data it trains on
+// (Fashion-MNIST or a folder of images; the 2-D toy sets), and the preset that runs a command.
+// Each models_*.cpp lists its presets as a table of these; main.cpp looks a run up in them.
+enum class Data { images, points };
+struct Offer {
+  std::string_view model, net;
+  int dim;
+  Data data;
+  int (*run)(Command, const Args&, const RunConfig&, const io::TensorFile*);
+};
+template <class Model>
+constexpr Offer offer(std::string_view model, std::string_view net, int dim, Data data = Data::images) {
+  return {model, net, dim, data, &run_model<Model>};
 }
+// A class-conditional model `ModelAt<Ch>` at widths 16, 32 and 64 (--net is the model's name).
+template <template <int> class ModelAt>
+constexpr std::array<Offer, 3> offers_at_widths(std::string_view model) {
+  return {offer<ModelAt<16>>(model, model, 16), offer<ModelAt<32>>(model, model, 32),
+          offer<ModelAt<64>>(model, model, 64)};
+}
+using Offers = std::span<const Offer>;
+Offers wgan_offers();    // wgan-gp, wgan, dcgan, lsgan
+Offers cdcgan_offers();
+Offers hinge_offers();   // sagan, biggan, biggan-deep
+Offers logan_offers();
+Offers adcgan_offers();
+Offers acgan_offers();
+Offers tacgan_offers();
+Offers unetgan_offers();  // unetgan, unetgan-baseline
+Offers icgan_offers();    // icgan, cc-icgan
 
-// Each family runs the command when c.model is one of its models and returns its status;
-// nullopt when c.model is not one of them.
+// The translators run the command when c.model is theirs (their data are image pairs) and
+// return its status; nullopt when it is not.
 using Family = std::optional<int> (*)(Command, const Args&, const RunConfig&, const io::TensorFile*);
-std::optional<int> run_wgan_family(Command, const Args&, const RunConfig&, const io::TensorFile*);   // wgan-gp, wgan, dcgan, lsgan
-std::optional<int> run_cdcgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
-std::optional<int> run_hinge_family(Command, const Args&, const RunConfig&, const io::TensorFile*);  // sagan, biggan, biggan-deep
-std::optional<int> run_logan(Command, const Args&, const RunConfig&, const io::TensorFile*);
-std::optional<int> run_adcgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
-std::optional<int> run_acgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
-std::optional<int> run_tacgan(Command, const Args&, const RunConfig&, const io::TensorFile*);
-std::optional<int> run_unetgan(Command, const Args&, const RunConfig&, const io::TensorFile*);  // unetgan, unetgan-baseline
-std::optional<int> run_icgan(Command, const Args&, const RunConfig&, const io::TensorFile*);    // icgan, cc-icgan
 std::optional<int> run_csgan(Command, const Args&, const RunConfig&, const io::TensorFile*);    // translators
 std::optional<int> run_cyclegan(Command, const Args&, const RunConfig&, const io::TensorFile*);
 int translate_official(const Args& a);  // gantry translate --official (models_csgan.cpp)

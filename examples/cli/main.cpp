@@ -31,20 +31,61 @@
 
 namespace gantry_cli {
 
+namespace {
+// Every G/D preset the command line offers (the tables of models_*.cpp).
+const std::vector<Offer>& offers() {
+  static const std::vector<Offer> all = [] {
+    std::vector<Offer> v;
+    for (const Offers table : {wgan_offers(), cdcgan_offers(), hinge_offers(), logan_offers(), adcgan_offers(),
+                               acgan_offers(), tacgan_offers(), unetgan_offers(), icgan_offers()})
+      v.insert(v.end(), table.begin(), table.end());
+    return v;
+  }();
+  return all;
+}
+const Family translators[] = {run_csgan, run_cyclegan};
+constexpr std::string_view translator_names = "csgan, cyclegan";
+
+// What `model` is offered with, e.g. "--net resnet --dim 32|64|128 for images; --net toy --dim 512|128 for
+// 2-D points".
+std::string offered(std::string_view model) {
+  std::vector<std::pair<std::string, std::string>> groups;  // (--net and data, dims)
+  for (const Offer& o : offers()) {
+    if (o.model != model) continue;
+    const std::string key = "--net " + std::string(o.net) + (o.data == Data::points ? " (2-D points)" : " (images)");
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& p) { return p.first == key; });
+    if (g == groups.end()) g = groups.insert(groups.end(), {key, ""});
+    g->second += (g->second.empty() ? "" : "|") + std::to_string(o.dim);
+  }
+  std::string s;
+  for (const auto& [key, dims] : groups) s += (s.empty() ? "" : "; ") + key + " --dim " + dims;
+  return s;
+}
+}  // namespace
+
 void no_such_model(const RunConfig& c) {
   fail<UsageError>("no ", c.model, " model with --net ", c.net, " --dim ", c.dim, " for --data ", c.data,
-                     " (offered: --net resnet --dim 32|64|128 and, for wgan, --net dcgan, for fashion-mnist; "
-                     "--net toy --dim 128|512 for the 2-D data; sagan, biggan, adcgan, acgan, tacgan, unetgan, unetgan-baseline, icgan and cc-icgan --dim 16|32|64 and "
-                     "biggan-deep and logan --dim 16|32 for fashion-mnist; dcgan, lsgan and cdcgan --dim 32|64 for fashion-mnist)");
+                   " (offered: ", offered(c.model), ")");
 }
 
 int with_model(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  for (const Family family : {run_wgan_family, run_cdcgan, run_hinge_family, run_logan, run_adcgan, run_acgan, run_tacgan, run_unetgan,
-                                  run_icgan, run_csgan, run_cyclegan})
-    if (const std::optional<int> rc = family(cmd, a, c, f)) return *rc;
-  fail<UsageError>("unknown --model '", c.model,
-                   "' (expected wgan-gp, wgan, sagan, biggan, biggan-deep, logan, adcgan, acgan, tacgan, unetgan, "
-                   "unetgan-baseline, icgan, cc-icgan, dcgan, lsgan, cdcgan, csgan or cyclegan)");
+  bool known = false;
+  for (const Offer& o : offers()) {
+    if (o.model != c.model) continue;
+    known = true;
+    if (o.net == c.net && o.dim == c.dim && (o.data == Data::points) == c.toy()) return o.run(cmd, a, c, f);
+  }
+  if (known) no_such_model(c);
+  for (const Family translator : translators)
+    if (const std::optional<int> rc = translator(cmd, a, c, f)) return *rc;
+  std::vector<std::string_view> seen;
+  std::string names;
+  for (const Offer& o : offers()) {
+    if (std::find(seen.begin(), seen.end(), o.model) != seen.end()) continue;
+    seen.push_back(o.model);
+    names += std::string(o.model) + ", ";
+  }
+  fail<UsageError>("unknown --model '", c.model, "' (expected ", names, translator_names, ")");
 }
 
 // The command line's words for a run, as in a usage line.

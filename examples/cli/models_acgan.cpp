@@ -7,10 +7,12 @@
 namespace gantry_cli {
 
 template <int Ch>
-using acgan_at = models::acgan<models::acgan_nets<PaddedFashion, 10, Ch>>;
+using acgan_at = models::acgan<PaddedFashion, Classes<10>, Width<Ch>>;
 
-std::optional<int> run_acgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  return run_at_width<acgan_at>("acgan", cmd, a, c, f);
-}
+namespace {
+const auto offers = offers_at_widths<acgan_at>("acgan");
+}  // namespace
+
+Offers acgan_offers() { return offers; }
 
 }  // namespace gantry_cli

@@ -7,10 +7,12 @@
 namespace gantry_cli {
 
 template <int Ch>
-using adcgan_at = models::adcgan<models::adcgan_nets<PaddedFashion, 10, Ch>>;
+using adcgan_at = models::adcgan<PaddedFashion, Classes<10>, Width<Ch>>;
 
-std::optional<int> run_adcgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  return run_at_width<adcgan_at>("adcgan", cmd, a, c, f);
-}
+namespace {
+const auto offers = offers_at_widths<adcgan_at>("adcgan");
+}  // namespace
+
+Offers adcgan_offers() { return offers; }
 
 }  // namespace gantry_cli

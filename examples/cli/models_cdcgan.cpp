@@ -6,12 +6,11 @@
 
 namespace gantry_cli {
 
-std::optional<int> run_cdcgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  if (c.model != "cdcgan") return std::nullopt;
-  if (c.toy() || c.net != "dcgan") no_such_model(c);
-  if (c.dim == 32) return run_model<models::cdcgan<PaddedFashion, 10, 100, 32, 32>>(cmd, a, c, f);
-  if (c.dim == 64) return run_model<models::cdcgan<PaddedFashion>>(cmd, a, c, f);
-  no_such_model(c);
-}
+namespace {
+const Offer offers[] = {offer<models::cdcgan<PaddedFashion, Classes<10>, Width<32>>>("cdcgan", "dcgan", 32),
+                        offer<models::cdcgan<PaddedFashion, Classes<10>, Width<64>>>("cdcgan", "dcgan", 64)};
+}  // namespace
+
+Offers cdcgan_offers() { return offers; }
 
 }  // namespace gantry_cli

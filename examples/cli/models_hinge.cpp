@@ -7,23 +7,22 @@
 
 namespace gantry_cli {
 
-std::optional<int> run_hinge_family(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  const auto run = [&]<class Model>(std::type_identity<Model>) { return std::optional<int>(run_model<Model>(cmd, a, c, f)); };
-  if (c.model != "sagan" && c.model != "biggan" && c.model != "biggan-deep") return std::nullopt;
-  if (c.toy() || c.net != c.model) no_such_model(c);
-  if (c.model == "sagan") {
-    if (c.dim == 16) return run(std::type_identity<models::sagan<PaddedFashion, 10, 16>>{});
-    if (c.dim == 32) return run(std::type_identity<models::sagan<PaddedFashion, 10, 32>>{});
-    if (c.dim == 64) return run(std::type_identity<models::sagan<PaddedFashion, 10, 64>>{});
-  } else if (c.model == "biggan") {
-    if (c.dim == 16) return run(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 16>>>{});
-    if (c.dim == 32) return run(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 32>>>{});
-    if (c.dim == 64) return run(std::type_identity<models::biggan<models::biggan_nets<PaddedFashion, 10, 64>>>{});
-  } else {
-    if (c.dim == 16) return run(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 16>>>{});
-    if (c.dim == 32) return run(std::type_identity<models::biggan_deep<models::biggan_deep_nets<PaddedFashion, 10, 32>>>{});
-  }
-  no_such_model(c);
-}
+namespace {
+template <int Ch>
+using sagan_at = models::sagan<PaddedFashion, Classes<10>, Width<Ch>>;
+template <int Ch>
+using biggan_at = models::biggan<PaddedFashion, Classes<10>, Width<Ch>>;
+template <int Ch>
+using biggan_deep_at = models::biggan_deep<PaddedFashion, Classes<10>, Width<Ch>>;
+
+const auto sagan_offers = offers_at_widths<sagan_at>("sagan");
+const auto biggan_offers = offers_at_widths<biggan_at>("biggan");
+const Offer offers[] = {sagan_offers[0], sagan_offers[1], sagan_offers[2],
+                        biggan_offers[0], biggan_offers[1], biggan_offers[2],
+                        offer<biggan_deep_at<16>>("biggan-deep", "biggan-deep", 16),
+                        offer<biggan_deep_at<32>>("biggan-deep", "biggan-deep", 32)};
+}  // namespace
+
+Offers hinge_offers() { return offers; }
 
 }  // namespace gantry_cli

@@ -8,14 +8,17 @@
 namespace gantry_cli {
 
 template <int Ch>
-using icgan_at = models::icgan<models::icgan_nets<PaddedFashion, 0, Ch>>;
+using icgan_at = models::icgan<PaddedFashion, Width<Ch>>;
 
 template <int Ch>
-using cc_icgan_at = models::cc_icgan<models::icgan_nets<PaddedFashion, 10, Ch>>;
+using cc_icgan_at = models::cc_icgan<PaddedFashion, Classes<10>, Width<Ch>>;
 
-std::optional<int> run_icgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  if (const auto rc = run_at_width<icgan_at>("icgan", cmd, a, c, f)) return rc;
-  return run_at_width<cc_icgan_at>("cc-icgan", cmd, a, c, f);
-}
+namespace {
+const auto first = offers_at_widths<icgan_at>("icgan");
+const auto second = offers_at_widths<cc_icgan_at>("cc-icgan");
+const Offer offers[] = {first[0], first[1], first[2], second[0], second[1], second[2]};
+}  // namespace
+
+Offers icgan_offers() { return offers; }
 
 }  // namespace gantry_cli

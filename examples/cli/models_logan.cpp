@@ -5,13 +5,12 @@
 
 namespace gantry_cli {
 
-std::optional<int> run_logan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  const auto run = [&]<class Model>(std::type_identity<Model>) { return std::optional<int>(run_model<Model>(cmd, a, c, f)); };
-  if (c.model != "logan") return std::nullopt;
-  if (c.toy() || c.net != c.model) no_such_model(c);
-  if (c.dim == 16) return run(std::type_identity<models::logan<models::logan_nets<PaddedFashion, 10, 16, 128>>>{});
-  if (c.dim == 32) return run(std::type_identity<models::logan<models::logan_nets<PaddedFashion, 10, 32, 128>>>{});
-  no_such_model(c);
-}
+namespace {
+template <int Ch>
+using logan_at = models::logan<PaddedFashion, Classes<10>, Width<Ch>, Latent<128>>;
+const Offer offers[] = {offer<logan_at<16>>("logan", "logan", 16), offer<logan_at<32>>("logan", "logan", 32)};
+}  // namespace
+
+Offers logan_offers() { return offers; }
 
 }  // namespace gantry_cli

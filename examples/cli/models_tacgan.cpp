@@ -7,10 +7,12 @@
 namespace gantry_cli {
 
 template <int Ch>
-using tacgan_at = models::tacgan<models::tacgan_nets<PaddedFashion, 10, Ch>>;
+using tacgan_at = models::tacgan<PaddedFashion, Classes<10>, Width<Ch>>;
 
-std::optional<int> run_tacgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  return run_at_width<tacgan_at>("tacgan", cmd, a, c, f);
-}
+namespace {
+const auto offers = offers_at_widths<tacgan_at>("tacgan");
+}  // namespace
+
+Offers tacgan_offers() { return offers; }
 
 }  // namespace gantry_cli

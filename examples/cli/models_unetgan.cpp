@@ -8,14 +8,17 @@
 namespace gantry_cli {
 
 template <int Ch>
-using unetgan_at = models::unetgan<models::unetgan_nets<PaddedFashion, 0, Ch>>;
+using unetgan_at = models::unetgan<PaddedFashion, Width<Ch>>;
 
 template <int Ch>
-using unetgan_baseline_at = models::unetgan_baseline<models::unetgan_baseline_nets<PaddedFashion, 0, Ch>>;
+using unetgan_baseline_at = models::unetgan_baseline<PaddedFashion, Width<Ch>>;
 
-std::optional<int> run_unetgan(Command cmd, const Args& a, const RunConfig& c, const io::TensorFile* f) {
-  if (const auto rc = run_at_width<unetgan_at>("unetgan", cmd, a, c, f)) return rc;
-  return run_at_width<unetgan_baseline_at>("unetgan-baseline", cmd, a, c, f);
-}
+namespace {
+const auto first = offers_at_widths<unetgan_at>("unetgan");
+const auto second = offers_at_widths<unetgan_baseline_at>("unetgan-baseline");
+const Offer offers[] = {first[0], first[1], first[2], second[0], second[1], second[2]};
+}  // namespace
+
+Offers unetgan_offers() { return offers; }
 
 }  // namespace gantry_cli

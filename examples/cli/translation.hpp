@@ -218,10 +218,10 @@ int run_translator(Command cmd, const Args& a, const RunConfig& c, const io::Ten
   return 2;
 }
 
-// A translator between two domains of one image shape: ngf = ndf = Width, Blocks residual
+// A translator between two domains of one image shape: ngf = ndf = Ch, Blocks residual
 // blocks, a DLayers-layer PatchGAN.
-template <class Paper, class Img, int Width, int Blocks, int DLayers>
-using translator_at = models::Translation<models::cycle_nets<Img, Img, Width, Width, Blocks, DLayers>, Paper>;
+template <class Paper, class Img, int Ch, int Blocks, int DLayers>
+using translator_at = models::Translation<models::cycle_nets<Img, Img, Ch, Ch, Blocks, DLayers>, Paper>;
 
 // The offered translators of paper `Paper` (models::CsganPaper, models::CycleganPaper).
 template <class Paper>

@@ -166,7 +166,14 @@ TEST_CASE("bad arguments exit 2 before any work, naming what was expected") {
        "is not a file"},
       {{"train", "--model", "dcgan", "--data", "fashion-mnist", "--steps", "1", "--out", out, "--data-dir", d + "/no"},
        "--data-dir"},
-      {{"train", "--model", "nope", "--data", "fashion-mnist", "--steps", "1", "--out", out}, "unknown --model 'nope'"},
+      {{"train", "--model", "nope", "--data", "fashion-mnist", "--steps", "1", "--out", out},
+       "unknown --model 'nope' (expected wgan-gp, wgan, dcgan, lsgan, cdcgan, sagan, biggan, biggan-deep, logan, "
+       "adcgan, acgan, tacgan, unetgan, unetgan-baseline, icgan, cc-icgan, csgan, cyclegan)"},
+      // A model, net and width not in the command line's table of presets: the ones offered.
+      {{"train", "--model", "sagan", "--data", "fashion-mnist", "--dim", "48", "--steps", "1", "--out", out},
+       "no sagan model with --net sagan --dim 48 for --data fashion-mnist (offered: --net sagan (images) --dim 16|32|64)"},
+      {{"train", "--model", "wgan-gp", "--data", "8gaussians", "--net", "resnet", "--steps", "1", "--out", out},
+       "offered: --net toy (2-D points) --dim 512|128; --net resnet (images) --dim 32|64|128"},
       {{"sample", "--checkpoint", d + "/none.safetensors"}, "does not exist"},
       // Every integer option is checked against its range as the arguments are read, before
       // the checkpoint is (so these name the option, not the missing file).
@@ -442,7 +449,7 @@ TEST_CASE("sample --decision-map: U-Net GAN's per-pixel decisions; --n within th
 TEST_CASE("a checkpoint written through the library works with gantry sample and eval") {
   using namespace gantry;
   const std::string d = scratch("library");
-  using Model = models::WganGp<models::wgan_gp_toy<128>, float>;
+  using Model = models::wgan_gp<Vector<2>, Width<128>>;
   Model model(Model::Hyper::toy(), 1);
   data::ToyStream stream(data::ToyDistribution::eight_gaussians, model.batch_size(), Rng(2));
   train::TrainerOptions o;

@@ -34,8 +34,8 @@ namespace {
 
 distributed::MpiGroup* world = nullptr;
 
-using Toy = models::WganGp<models::wgan_gp_toy<32>>;
-using Dcgan = models::dcgan<Image<1, 32, 32>, 16, 8, 8>;
+using Toy = models::wgan_gp<Vector<2>, Width<32>>;
+using Dcgan = models::dcgan<Image<1, 32, 32>, Latent<16>, Width<8>>;
 
 // Every parameter and buffer of G and D by name.
 template <class Model>

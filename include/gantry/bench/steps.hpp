@@ -24,7 +24,7 @@
 #include "../core/error.hpp"
 #include "../core/factories.hpp"
 #include "../data/loader.hpp"
-#include "../nn/model.hpp"
+#include "../nn/framework/model.hpp"
 
 namespace gantry::bench {
 

@@ -72,7 +72,7 @@ Var<T, D> classifier_loss_g(const Var<T, D>& logits, const std::vector<int64_t>&
 }
 
 // Auxiliary classifier policies: the classifier terms a discriminator step and a generator
-// step add to the adversarial loss, read from D's classifier output (nn/classifier_heads.hpp),
+// step add to the adversarial loss, read from D's classifier output (nn/heads/classifier_heads.hpp),
 // as ADC-GAN's train_fns.py (houliangict/adcgan) orders them. Each carries its weights λ_D and
 // λ_G and the choice of cross-entropy or multi-class hinge.
 struct ClassifierLossOptions {

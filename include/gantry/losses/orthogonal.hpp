@@ -10,7 +10,7 @@
 
 #include "../autograd/var.hpp"
 #include "../core/eigen.hpp"
-#include "../nn/model.hpp"
+#include "../nn/framework/model.hpp"
 
 namespace gantry {
 

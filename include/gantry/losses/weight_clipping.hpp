@@ -7,7 +7,7 @@
 
 #include "../autograd/var.hpp"
 #include "../core/error.hpp"
-#include "../nn/model.hpp"
+#include "../nn/framework/model.hpp"
 
 namespace gantry {
 

@@ -1,7 +1,7 @@
 #pragma once
 // ResNet50Features: IC-GAN's instance features (facebookresearch/ic_gan,
 // data_utils/make_hdf5.py), the 2048 pooled features of a torchvision-layout ResNet-50
-// (nn/resnet.hpp) with official weights: torchvision's ImageNet classifier or SwAV's
+// (nn/blocks/resnet.hpp) with official weights: torchvision's ImageNet classifier or SwAV's
 // self-supervised trunk, converted to safetensors with torchvision's names by
 // scripts/convert_resnet50.py.
 //
@@ -40,7 +40,7 @@
 #include "../core/hash.hpp"
 #include "../data/resize.hpp"
 #include "../io/safetensors.hpp"
-#include "../nn/resnet.hpp"
+#include "../nn/blocks/resnet.hpp"
 
 namespace gantry::metrics {
 

@@ -22,22 +22,22 @@
 
 namespace gantry::models {
 
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
-using adcgan_nets = biggan_nets<ImageShape, Classes, Ch, Attn, Z, Heads<LinearHead<>, ADCHead<Classes>>>;
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
-using acgan_nets = biggan_nets<ImageShape, Classes, Ch, Attn, Z, Heads<LinearHead<>, ClassifierHead<Classes>>>;
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
-using tacgan_nets = biggan_nets<ImageShape, Classes, Ch, Attn, Z, Heads<LinearHead<>, TwinClassifierHead<Classes>>>;
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128>
+using adcgan_nets = biggan_nets<ImageShape, K, Ch, Attn, Z, Heads<LinearHead<>, ADCHead<K>>>;
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128>
+using acgan_nets = biggan_nets<ImageShape, K, Ch, Attn, Z, Heads<LinearHead<>, ClassifierHead<K>>>;
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128>
+using tacgan_nets = biggan_nets<ImageShape, K, Ch, Attn, Z, Heads<LinearHead<>, TwinClassifierHead<K>>>;
 
 // The Tiny-ImageNet conditioning at 32x32: shared class embedding, hierarchical z, attention.
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
-using adcgan_hier_nets = biggan_hier_nets<ImageShape, Classes, Ch, Attn, Z, Heads<LinearHead<>, ADCHead<Classes>>>;
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128>
+using adcgan_hier_nets = biggan_hier_nets<ImageShape, K, Ch, Attn, Z, Heads<LinearHead<>, ADCHead<K>>>;
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128>
 using acgan_hier_nets =
-    biggan_hier_nets<ImageShape, Classes, Ch, Attn, Z, Heads<LinearHead<>, ClassifierHead<Classes>>>;
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128>
+    biggan_hier_nets<ImageShape, K, Ch, Attn, Z, Heads<LinearHead<>, ClassifierHead<K>>>;
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128>
 using tacgan_hier_nets =
-    biggan_hier_nets<ImageShape, Classes, Ch, Attn, Z, Heads<LinearHead<>, TwinClassifierHead<Classes>>>;
+    biggan_hier_nets<ImageShape, K, Ch, Attn, Z, Heads<LinearHead<>, TwinClassifierHead<K>>>;
 
 struct AuxGanHyper : HingeGanHyper {
   double lambda_d = 1.0;     // weight of the classifier term in D's loss
@@ -114,11 +114,35 @@ using TacganPaper = AuxClassifierPaper<TACGAN, detail::tacgan_name, adcgan_hyper
 // The Tiny-ImageNet scripts' orthogonal init.
 using AdcganOrthoPaper = AuxClassifierPaper<ADC, detail::adcgan_name, adcgan_tiny_imagenet_hyper, InitScheme::orthogonal>;
 
-template <class Nets = adcgan_nets<>, class Paper = AdcganPaper, class T = float>
-using adcgan = Gan<Nets, Paper, T>;
-template <class Nets = acgan_nets<>, class Paper = AcganPaper, class T = float>
-using acgan = Gan<Nets, Paper, T>;
-template <class Nets = tacgan_nets<>, class Paper = TacganPaper, class T = float>
-using tacgan = Gan<Nets, Paper, T>;
+namespace detail {
+template <int K>
+using adc_heads = Heads<LinearHead<>, ADCHead<K>>;
+template <int K>
+using ac_heads = Heads<LinearHead<>, ClassifierHead<K>>;
+template <int K>
+using tac_heads = Heads<LinearHead<>, TwinClassifierHead<K>>;
+
+// BigGAN's nets with the classifier heads, and the paper with the chosen init.
+template <template <int> class Head, class Aux, const char* Name, AuxGanHyper (*Settings)(), class ImageShape,
+          class... Options>
+struct aux_preset {
+  using O = PresetOptions<biggan_takes, Options...>;
+  using type = Gan<typename biggan_preset_nets<ImageShape, Head, Options...>::type,
+                   AuxClassifierPaper<Aux, Name, Settings, O::template init<InitScheme::normal_002>>,
+                   typename O::scalar>;
+};
+}  // namespace detail
+
+// Options: biggan's (biggan.hpp): Classes<K> (required), Width<Ch> (64), AttentionAt<Attn> (0),
+// Latent<Z> (128), Hierarchical, WeightInit<S> (normal_002), Precision<T> (float).
+template <class ImageShape, class... Options>
+using adcgan = typename detail::aux_preset<detail::adc_heads, ADC, detail::adcgan_name, adcgan_hyper, ImageShape,
+                                           Options...>::type;
+template <class ImageShape, class... Options>
+using acgan = typename detail::aux_preset<detail::ac_heads, ACGAN, detail::acgan_name, acgan_hyper, ImageShape,
+                                          Options...>::type;
+template <class ImageShape, class... Options>
+using tacgan = typename detail::aux_preset<detail::tac_heads, TACGAN, detail::tacgan_name, adcgan_hyper, ImageShape,
+                                           Options...>::type;
 
 }  // namespace gantry::models

@@ -2,7 +2,12 @@
 // BigGAN (Brock et al. 2019) as BigGAN-PyTorch builds it for 32x32 images (SPECS.md §3a,
 // BigGAN.py arch[32], scripts/launch_cifar_ema.sh), trained by HingeGan (hinge_gan.hpp).
 //
-// biggan_nets<Image<3, 32, 32>, Classes = 10, Ch = 64, Attn = 0, Z = 128> (the CIFAR script):
+//   using Model = models::biggan<Image<3, 32, 32>, Classes<10>>;   // the CIFAR script's nets
+// Options: Classes<K> (required), Width<Ch> (64), AttentionAt<Attn> (0), Latent<Z> (128),
+// Hierarchical (biggan_hier_nets), WeightInit<S> (InitScheme::normal_002, or ::orthogonal),
+// Precision<T> (float).
+//
+// biggan_nets<Image<3, 32, 32>, K = 10, Ch = 64, Attn = 0, Z = 128> (the CIFAR script):
 //   G: z -> SNLinear(Z -> 4*4*4Ch) -> (4Ch, 4, 4) -> 3 GBlock(4Ch -> 4Ch, up), each with two
 //      ccbn whose gain and bias are per-class tables (G_shared off; γ = 1 + gain[y]) ->
 //      BN -> ReLU -> SNConv3x3(4Ch -> C) -> tanh (C = 3 in the script; 1 for grey images).
@@ -26,6 +31,7 @@
 
 #include "../nn.hpp"
 #include "hinge_gan.hpp"
+#include "options.hpp"
 #include "truncation.hpp"
 
 namespace gantry::models {
@@ -48,34 +54,35 @@ struct biggan32_body {
   using Block = GBlock<4 * Ch, Norm, Eps>;
   using Attention = SNSelfAttention<Eps>;
   template <class... Inputs>
-  using G = Generator<Inputs..., SNLinear<4 * 4 * 4 * Ch, true, Eps>, Reshape<4 * Ch, 4, 4>, Block,
+  using G = Generator<Inputs..., SNLinear<4 * 4 * 4 * Ch, Bias::on, Eps>, Reshape<4 * Ch, 4, 4>, Block,
                       When<Attn == 8, Attention>, Block, When<Attn == 16, Attention>, Block,
-                      When<Attn == 32, Attention>, BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, true, Eps>, Tanh>;
+                      When<Attn == 32, Attention>, BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, Bias::on, Eps>, Tanh>;
   // With Attn == 16, D's attention follows each of its four blocks.
   static constexpr bool d_attn = Attn == 16;
+  template <class Resample, Preactivation P = Preactivation::on>
+  using DB = DBlock<4 * Ch, Resample, P, Eps>;
   template <class Input, class Head>
-  using D = Discriminator<Input, DBlock<4 * Ch, true, false, Eps>, When<d_attn, Attention>,
-                          DBlock<4 * Ch, true, true, Eps>, When<d_attn, Attention>, DBlock<4 * Ch, false, true, Eps>,
-                          When<d_attn, Attention>, DBlock<4 * Ch, false, true, Eps>, When<d_attn, Attention>, Head>;
+  using D = Discriminator<Input, DB<Down, Preactivation::off>, When<d_attn, Attention>, DB<Down>, When<d_attn, Attention>,
+                          DB<None>, When<d_attn, Attention>, DB<None>, When<d_attn, Attention>, Head>;
 };
 }  // namespace detail
 
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128,
-          class DHead = ProjectionHead<Classes>>
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128,
+          class DHead = ProjectionHead<K>>
 struct biggan_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: biggan_nets is BigGAN-PyTorch's arch[32]: it takes Image<C, 32, 32> (pad 28x28 images "
                 "with LoaderOptions::pad_to = 32)");
   static_assert(Attn == 0 || Attn == 8 || Attn == 16 || Attn == 32, "gantry: biggan_nets: Attn is 0, 8, 16 or 32");
-  static constexpr int classes = Classes, ch = Ch, attention = Attn, latent = Z;
+  static constexpr int classes = K, ch = Ch, attention = Attn, latent = Z;
   static constexpr bool hierarchical = false;
-  using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, ConditionalBatchNorm<ClassTable<Classes>>>;
-  using G = typename Body::template G<Latent<Z>, gantry::Classes<Classes>>;
+  using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, ConditionalBatchNorm<ClassTable<K>>>;
+  using G = typename Body::template G<Latent<Z>, Classes<K>>;
   using D = typename Body::template D<ImageShape, DHead>;
 };
 
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 64, int Attn = 0, int Z = 128,
-          class DHead = ProjectionHead<Classes>>
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 64, int Attn = 0, int Z = 128,
+          class DHead = ProjectionHead<K>>
 struct biggan_hier_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: biggan_hier_nets is BigGAN-PyTorch's arch[32]: it takes Image<C, 32, 32> (pad 28x28 images "
@@ -83,10 +90,10 @@ struct biggan_hier_nets {
   static_assert(Attn == 0 || Attn == 8 || Attn == 16 || Attn == 32,
                 "gantry: biggan_hier_nets: Attn is 0, 8, 16 or 32");
   static_assert(Z % 4 == 0, "gantry: biggan_hier_nets: Z splits into 4 chunks (3 blocks + the linear)");
-  static constexpr int classes = Classes, ch = Ch, attention = Attn, latent = Z;
+  static constexpr int classes = K, ch = Ch, attention = Attn, latent = Z;
   static constexpr bool hierarchical = true;
   using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, ConditionalBatchNorm<Projected<Z + Z / 4>>>;
-  using G = typename Body::template G<Latent<Z>, gantry::Classes<Classes>, SharedEmbedding<Z>, Hierarchical>;
+  using G = typename Body::template G<Latent<Z>, Classes<K>, SharedEmbedding<Z>, Hierarchical>;
   using D = typename Body::template D<ImageShape, DHead>;
 };
 
@@ -102,7 +109,41 @@ inline constexpr char biggan_name[] = "biggan";
 using BigganPaper = HingeInfo<biggan_name, InitScheme::normal_002, false, biggan_hyper>;
 using BigganOrthoPaper = HingeInfo<biggan_name, InitScheme::orthogonal, false, biggan_hyper>;
 
-template <class Nets = biggan_nets<>, class Paper = BigganPaper, class T = float>
-using biggan = HingeGan<Nets, Paper, T>;
+namespace detail {
+// The options of the BigGAN-based presets (biggan, adcgan, acgan, tacgan): the nets with D's
+// head `Head<K>`.
+using biggan_takes = takes<Classes<1>, Width<1>, AttentionAt<0>, Latent<1>, Hierarchical,
+                           WeightInit<InitScheme::pytorch_default>, Precision<void>>;
+template <class ImageShape, template <int> class Head, class... Options>
+struct biggan_preset_nets {
+  using O = PresetOptions<biggan_takes, Options...>;
+  static constexpr int K = O::classes();
+  static_assert(K > 0,
+                "gantry: BigGAN is class-conditional: name its classes, e.g. models::biggan<Image<3, 32, 32>, Classes<10>>");
+  static_assert(O::template g_attention<0> == O::template d_attention<0>,
+                "gantry: BigGAN's nets put attention at one side in G and D: AttentionAt<Side>");
+  using type = std::conditional_t<O::hierarchical,
+                                  biggan_hier_nets<ImageShape, K, O::template width<64>, O::template g_attention<0>,
+                                                   O::template latent<128>, Head<K>>,
+                                  biggan_nets<ImageShape, K, O::template width<64>, O::template g_attention<0>,
+                                              O::template latent<128>, Head<K>>>;
+};
+template <int K>
+using projection_head = ProjectionHead<K>;
+template <class ImageShape, class... Options>
+struct biggan_preset {
+  using O = PresetOptions<biggan_takes, Options...>;
+  static constexpr InitScheme init = O::template init<InitScheme::normal_002>;
+  static_assert(init == InitScheme::normal_002 || init == InitScheme::orthogonal,
+                "gantry: BigGAN's init is WeightInit<InitScheme::normal_002> (the CIFAR script) or "
+                "WeightInit<InitScheme::orthogonal> (BigGAN-PyTorch's default)");
+  using type = HingeGan<typename biggan_preset_nets<ImageShape, projection_head, Options...>::type,
+                        std::conditional_t<init == InitScheme::orthogonal, BigganOrthoPaper, BigganPaper>,
+                        typename O::scalar>;
+};
+}  // namespace detail
+
+template <class ImageShape, class... Options>
+using biggan = typename detail::biggan_preset<ImageShape, Options...>::type;
 
 }  // namespace gantry::models

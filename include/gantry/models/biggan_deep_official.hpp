@@ -20,13 +20,12 @@
 // ccbn's projections need no conversion: both compute γ = 1 + gain(c), β = bias(c).
 // Every gantry tensor must be in the file with the same shape, and every tensor under the
 // prefix must be used; otherwise the load fails naming the tensor.
-#include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "../io/safetensors.hpp"
 #include "biggan_deep.hpp"
+#include "official_checkpoint.hpp"
 
 namespace gantry::models {
 
@@ -43,107 +42,66 @@ inline std::vector<std::string> split_name(const std::string& name) {
   }
 }
 
-inline std::string join_parts(const std::vector<std::string>& parts, std::size_t from) {
+// The components of `parts` from `from` on, joined, the last one renamed as BigGAN-PyTorch's.
+inline std::string official_rest(std::vector<std::string> parts, std::size_t from) {
+  parts.back() = biggan_pytorch_leaf(parts.back());
   std::string s;
   for (std::size_t i = from; i < parts.size(); ++i) s += (s.empty() ? "" : ".") + parts[i];
   return s;
 }
 
-inline std::string official_leaf(const std::string& leaf) {
-  if (leaf == "u") return "u0";
-  if (leaf == "sv") return "sv0";
-  if (leaf == "running_mean") return "stored_mean";
-  if (leaf == "running_var") return "stored_var";
-  return leaf;
-}
+}  // namespace detail
 
-// rest: the name below a module, with its last component renamed.
-inline std::string official_rest(std::vector<std::string> parts, std::size_t from) {
-  parts.back() = official_leaf(parts.back());
-  return join_parts(parts, from);
-}
-
-// The official name of a gantry G name, or "" for a tensor the official G does not keep.
+// BigGANdeep.py's name (without "G.") of a tensor of Nets::G, or "" for a tensor the official
+// G does not keep (num_batches_tracked); the map is the header comment's.
 template <class Nets>
-std::string official_g_name(const std::string& name) {
-  const auto p = split_name(name);
+std::string official_biggan_deep_g_name(const std::string& name) {
+  const auto p = detail::split_name(name);
   if (p[0] == "shared") return name;
   check(p.size() >= 3 && p[0] == "blocks", "load_official_biggan_deep: unexpected G tensor '", name, "'");
   const int k = std::stoi(p[1]);
   if (p.back() == "num_batches_tracked") return "";
-  if (k == 0) return "linear." + official_rest(p, 2);
+  if (k == 0) return "linear." + detail::official_rest(p, 2);
   if (k >= Nets::g_first_stage && k < Nets::g_first_stage + Nets::stages) {
     // BigGANdeep.py gives each G block its own list; attention joins the stage's last one.
     check(p.size() >= 4, "load_official_biggan_deep: unexpected G tensor '", name, "'");
     const int i = k - Nets::g_first_stage, j = std::stoi(p[2]);
     const int list = 2 * i + (j == 0 ? 0 : 1), pos = j == 2 ? 1 : 0;
-    return "blocks." + std::to_string(list) + "." + std::to_string(pos) + "." + official_rest(p, 3);
+    return "blocks." + std::to_string(list) + "." + std::to_string(pos) + "." + detail::official_rest(p, 3);
   }
-  if (k == Nets::g_output_bn) return "output_layer.0." + (p[2] == "weight" ? std::string("gain") : official_rest(p, 2));
-  if (k == Nets::g_output_conv) return "output_layer.2." + official_rest(p, 2);
+  if (k == Nets::g_output_bn)
+    return "output_layer.0." + (p[2] == "weight" ? std::string("gain") : detail::official_rest(p, 2));
+  if (k == Nets::g_output_conv) return "output_layer.2." + detail::official_rest(p, 2);
   fail("load_official_biggan_deep: G tensor '", name, "' has no official counterpart");
 }
 
+// ... and of a tensor of Nets::D (without "D."): D's stage i is the official blocks.i, its
+// two blocks and, with D attention, the attention after them (blocks.i.2).
 template <class Nets>
-std::string official_d_name(const std::string& name) {
-  const auto p = split_name(name);
+std::string official_biggan_deep_d_name(const std::string& name) {
+  const auto p = detail::split_name(name);
   check(p.size() >= 3 && p[0] == "blocks", "load_official_biggan_deep: unexpected D tensor '", name, "'");
   const int k = std::stoi(p[1]);
-  if (k == 0) return "input_conv." + official_rest(p, 2);
+  if (k == 0) return "input_conv." + detail::official_rest(p, 2);
   if (k >= Nets::d_first_stage && k < Nets::d_first_stage + Nets::stages)
-    return "blocks." + std::to_string(k - Nets::d_first_stage) + "." + official_rest(p, 2);
-  if (k == Nets::d_head) return official_rest(p, 2);  // linear.*, embed.*
+    return "blocks." + std::to_string(k - Nets::d_first_stage) + "." + detail::official_rest(p, 2);
+  if (k == Nets::d_head) return detail::official_rest(p, 2);  // linear.*, embed.*
   fail("load_official_biggan_deep: D tensor '", name, "' has no official counterpart");
 }
-
-template <class T>
-void copy_official(const io::TensorFile& f, const std::string& key, const std::string& ours, Tensor<T, cpu> dst) {
-  check<FormatError>(f.contains(key), "load_official_biggan_deep: ", io::detail::file_label(f.path),
-                     " has no tensor '", key, "' (for gantry's ", ours, ")");
-  const auto& e = f.entry(key);
-  check<ShapeError>(Shape(e.shape) == dst.shape(), "load_official_biggan_deep: tensor '", key, "' has shape ",
-                    io::detail::shape_str(e.shape), " but gantry's ", ours, " is ", dst.shape().str());
-  const Tensor<T, cpu> src = f.get<T>(key);
-  std::copy(src.data(), src.data() + src.numel(), dst.data());
-}
-
-// Copies every tensor of `m` from `f` (official names under `prefix`), then checks that
-// nothing under the prefix was left over.
-template <class T, class M, class NameFn>
-void load_official_part(const io::TensorFile& f, M& m, const std::string& prefix, const char* which, NameFn official) {
-  struct Loader : ParamVisitor<T, cpu> {
-    const io::TensorFile& f;
-    const std::string& prefix;
-    const char* which;
-    NameFn official;
-    std::set<std::string> used;
-    Loader(const io::TensorFile& f_, const std::string& p, const char* w, NameFn o)
-        : f(f_), prefix(p), which(w), official(o) {}
-    void load(const std::string& name, Tensor<T, cpu> dst) {
-      const std::string key = official(name);
-      if (key.empty()) return;
-      used.insert(prefix + key);
-      copy_official<T>(f, prefix + key, std::string(which) + " '" + name + "'", dst);
-    }
-    void parameter(const std::string& name, Var<T, cpu>& p) override { load(name, p.value()); }
-    void buffer(const std::string& name, Tensor<T, cpu>& b) override { load(name, b); }
-  } loader(f, prefix, which, official);
-  m.visit(loader, "");
-  for (const auto& kv : f.tensors)
-    check<FormatError>(kv.first.rfind(prefix, 0) != 0 || loader.used.count(kv.first), "load_official_biggan_deep: ",
-                       io::detail::file_label(f.path), " has tensor '", kv.first, "' (shape ",
-                       io::detail::shape_str(kv.second.shape), ") that gantry's ", which, " does not use");
-}
-
-}  // namespace detail
 
 // Loads BigGANdeep.py's G and D (state dicts under g_prefix, d_prefix) into modules of
 // Nets::G and Nets::D.
 template <class Nets, class T, class GM, class DM>
 void load_official_biggan_deep(const io::TensorFile& f, GM& g, DM& d, const std::string& g_prefix = "G.",
                                const std::string& d_prefix = "D.") {
-  detail::load_official_part<T>(f, g, g_prefix, "G", [](const std::string& n) { return detail::official_g_name<Nets>(n); });
-  detail::load_official_part<T>(f, d, d_prefix, "D", [](const std::string& n) { return detail::official_d_name<Nets>(n); });
+  const auto net = [](const std::string& prefix) {
+    return !prefix.empty() && prefix.back() == '.' ? prefix.substr(0, prefix.size() - 1) : prefix;
+  };
+  OfficialCheckpoint ckpt(f, "load_official_biggan_deep");
+  ckpt.load(g, net(g_prefix), official_biggan_deep_g_name<Nets>);
+  ckpt.load(d, net(d_prefix), official_biggan_deep_d_name<Nets>);
+  ckpt.check_all_used({g_prefix, d_prefix}, "gantry's biggan_deep_nets (G attention " + std::to_string(Nets::g_attention) +
+                                                ", D attention " + std::to_string(Nets::d_attention) + ") do not use");
 }
 
 }  // namespace gantry::models

@@ -18,14 +18,12 @@
 // (momentum is fixed at 0.1, so it is never read). Every other tensor must be present with
 // gantry's shape, and every G.* / D.* tensor of the file must be used; otherwise this fails
 // naming the tensor.
-#include <functional>
-#include <map>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "../io/safetensors.hpp"
 #include "biggan.hpp"
+#include "official_checkpoint.hpp"
 
 namespace gantry::models {
 
@@ -54,87 +52,47 @@ std::vector<std::string> official_d_parts() {
   return p;
 }
 
-inline std::string official_leaf(const std::string& rest, bool plain_bn) {
-  const auto dot = rest.rfind('.');
-  const std::string head = dot == std::string::npos ? "" : rest.substr(0, dot + 1);
-  const std::string leaf = dot == std::string::npos ? rest : rest.substr(dot + 1);
-  if (leaf == "u") return head + "u0";
-  if (leaf == "sv") return head + "sv0";
-  if (leaf == "running_mean") return head + "stored_mean";
-  if (leaf == "running_var") return head + "stored_var";
-  if (plain_bn && leaf == "weight") return head + "gain";
-  return rest;
-}
-
-// gantry name (without the "G." / "D." prefix) -> official name; "" for no counterpart.
+// gantry name (without the "G." / "D." prefix) -> official name, given the official prefix of
+// each gantry part; "" for no counterpart. `loader` names the caller in errors.
 inline std::string official_name(const std::string& name, const std::vector<std::string>& parts,
-                                 const std::string& bn_part) {
+                                 const std::string& bn_part, const char* loader = "load_official_biggan") {
   if (name.rfind("shared.", 0) == 0) return name;
-  check<FormatError>(name.rfind("blocks.", 0) == 0, "load_official_biggan: unexpected gantry tensor ", name);
+  check<FormatError>(name.rfind("blocks.", 0) == 0, loader, ": unexpected gantry tensor ", name);
   const auto dot = name.find('.', 7);
   const std::size_t k = std::stoul(name.substr(7, dot - 7));
-  check<FormatError>(k < parts.size(), "load_official_biggan: gantry part ", k, " has no official counterpart");
+  check<FormatError>(k < parts.size(), loader, ": gantry part ", k, " has no official counterpart");
   const std::string rest = name.substr(dot + 1);
   if (rest == "num_batches_tracked") return "";
-  const std::string leaf = official_leaf(rest, parts[k] == bn_part);
+  const std::string leaf = biggan_pytorch_rest(rest, parts[k] == bn_part);
   return parts[k].empty() ? leaf : parts[k] + "." + leaf;
 }
 
-// Copies each tensor of a module from `file`: gantry's name `n` is `net`.`official(n)` there
-// (skipped when official(n) is empty), shapes checked; errors start with `loader`.
-template <class T>
-struct OfficialLoader : ParamVisitor<T, cpu> {
-  const io::TensorFile& file;
-  const char* loader;
-  std::string net;  // the file's prefix: "G" or "D" (empty: keys without one)
-  std::function<std::string(const std::string&)> official;
-  std::set<std::string>& used;
-
-  OfficialLoader(const io::TensorFile& f, const char* l, std::string n, std::function<std::string(const std::string&)> o,
-                 std::set<std::string>& u)
-      : file(f), loader(l), net(std::move(n)), official(std::move(o)), used(u) {}
-
-  void load(const std::string& name, Tensor<T, cpu>& dst) {
-    const std::string off = official(name);
-    if (off.empty()) return;
-    const std::string key = net.empty() ? off : net + "." + off;
-    const std::string mine = net.empty() ? name : net + "." + name;
-    check<FormatError>(file.contains(key), loader, ": ", file.path, " has no tensor '", key, "' (for gantry's ", mine,
-                       " ", dst.shape(), ")");
-    const Tensor<T, cpu> src = file.get<T>(key);
-    check<ShapeError>(src.numel() == dst.numel() && (src.shape() == dst.shape() || dst.numel() == 1), loader,
-                      ": tensor '", key, "' has shape ", src.shape(), ", gantry's ", mine, " has ", dst.shape());
-    std::copy(src.data(), src.data() + src.numel(), dst.data());
-    used.insert(key);
-  }
-  void parameter(const std::string& name, Var<T, cpu>& p) override {
-    Tensor<T, cpu> v = p.value();
-    load(name, v);
-  }
-  void buffer(const std::string& name, Tensor<T, cpu>& b) override { load(name, b); }
-};
-
 }  // namespace detail
+
+// BigGAN-PyTorch's name (BigGAN.py, without the "G." prefix) of a tensor of Nets::G (""
+// for num_batches_tracked, which it does not keep); the map is the header comment's.
+template <class Nets>
+std::string official_biggan_g_name(const std::string& name) {
+  static const std::vector<std::string> parts = detail::official_g_parts<Nets>();
+  return detail::official_name(name, parts, "output_layer.0");
+}
+// ... and of a tensor of Nets::D (without "D.").
+template <class Nets>
+std::string official_biggan_d_name(const std::string& name) {
+  static const std::vector<std::string> parts = detail::official_d_parts<Nets>();
+  return detail::official_name(name, parts, "(none)");
+}
 
 // Copies an official BigGAN-PyTorch G and D (one file, prefixes "G." and "D.") into the
 // modules of Nets (biggan_nets<...> or biggan_hier_nets<...>).
 template <class Nets, class T>
 void load_official_biggan(const io::TensorFile& file, typename Nets::G::template module<T, cpu>& g,
                           typename Nets::D::template module<T, cpu>& d) {
-  std::set<std::string> used;
-  const auto gp = detail::official_g_parts<Nets>(), dp = detail::official_d_parts<Nets>();
-  detail::OfficialLoader<T> lg(
-      file, "load_official_biggan", "G", [&](const std::string& n) { return detail::official_name(n, gp, "output_layer.0"); },
-      used);
-  g.visit(lg, "");
-  detail::OfficialLoader<T> ld(
-      file, "load_official_biggan", "D", [&](const std::string& n) { return detail::official_name(n, dp, "(none)"); }, used);
-  d.visit(ld, "");
-  for (const auto& [key, entry] : file.tensors)
-    if ((key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0))
-      check<FormatError>(used.count(key) != 0, "load_official_biggan: ", file.path, " has tensor '", key,
-                         "', which ", Nets::hierarchical ? "biggan_hier_nets" : "biggan_nets",
-                         " (attention ", Nets::attention, ") does not have");
+  OfficialCheckpoint ckpt(file, "load_official_biggan");
+  ckpt.load(g, "G", official_biggan_g_name<Nets>);
+  ckpt.load(d, "D", official_biggan_d_name<Nets>);
+  ckpt.check_all_used({"G.", "D."}, std::string(Nets::hierarchical ? "biggan_hier_nets" : "biggan_nets") +
+                                        " (attention " + std::to_string(Nets::attention) + ") does not have");
 }
 
 }  // namespace gantry::models

@@ -29,21 +29,22 @@
 
 #include "../losses/cycle.hpp"
 #include "../losses/least_squares.hpp"
-#include "../nn/activations.hpp"
-#include "../nn/conv2d.hpp"
-#include "../nn/conv_transpose2d.hpp"
-#include "../nn/cycle_resnet_block.hpp"
-#include "../nn/instance_norm.hpp"
-#include "../nn/model.hpp"
-#include "../nn/patchgan_head.hpp"
-#include "../nn/reflection_pad2d.hpp"
-#include "../nn/translator.hpp"
+#include "../nn/layers/activations.hpp"
+#include "../nn/layers/conv2d.hpp"
+#include "../nn/layers/conv_transpose2d.hpp"
+#include "../nn/blocks/cycle_resnet_block.hpp"
+#include "../nn/layers/instance_norm.hpp"
+#include "../nn/framework/model.hpp"
+#include "../nn/heads/patchgan_head.hpp"
+#include "../nn/layers/reflection_pad2d.hpp"
+#include "../nn/framework/translator.hpp"
 #include "../optim/adam.hpp"
+#include "options.hpp"
 #include "translation.hpp"
 
 namespace gantry::models {
 
-using CycleNorm = InstanceNorm2d<false, 5>;  // affine off, ε 1e-5
+using CycleNorm = InstanceNorm2d<Affine::off, 5>;  // affine off, ε 1e-5
 
 template <class In, int OutC = In::channels, int Ngf = 64, int Blocks = 9>
 using resnet_generator =
@@ -165,11 +166,22 @@ inline constexpr char cyclegan_name[] = "cyclegan";
 using CsganPaper = CyclePaper<csgan_name, true>;
 using CycleganPaper = CyclePaper<cyclegan_name, false>;
 
-template <class ImageA, class ImageB = ImageA, int Ngf = 64, int Ndf = 64, int Blocks = 9, int DLayers = 3,
-          class T = float>
-using csgan = Translation<cycle_nets<ImageA, ImageB, Ngf, Ndf, Blocks, DLayers>, CsganPaper, T>;
-template <class ImageA, class ImageB = ImageA, int Ngf = 64, int Ndf = 64, int Blocks = 9, int DLayers = 3,
-          class T = float>
-using cyclegan = Translation<cycle_nets<ImageA, ImageB, Ngf, Ndf, Blocks, DLayers>, CycleganPaper, T>;
+namespace detail {
+template <class Paper, class ImageA, class... Options>
+struct translation_preset {
+  using O = PresetOptions<takes<Target<void>, Width<1>, ResidualBlocks<1>, PatchLayers<1>, Precision<void>>, Options...>;
+  using type = Translation<cycle_nets<ImageA, typename O::template target<ImageA>, O::template width<64>,
+                                      O::template width<64>, O::template residual_blocks<9>,
+                                      O::template patch_layers<3>>,
+                           Paper, typename O::scalar>;
+};
+}  // namespace detail
+
+// Options: Target<ImageB> (the second domain's images; the first's by default), Width<Ch> (64:
+// ngf = ndf), ResidualBlocks<N> (9), PatchLayers<N> (3: the 70x70 PatchGAN), Precision<T> (float).
+template <class ImageA, class... Options>
+using csgan = typename detail::translation_preset<CsganPaper, ImageA, Options...>::type;
+template <class ImageA, class... Options>
+using cyclegan = typename detail::translation_preset<CycleganPaper, ImageA, Options...>::type;
 
 }  // namespace gantry::models

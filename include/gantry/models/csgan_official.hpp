@@ -19,7 +19,7 @@
 
 #include "../core/error.hpp"
 #include "../io/safetensors.hpp"
-#include "biggan_official.hpp"
+#include "official_checkpoint.hpp"
 #include "csgan.hpp"
 
 namespace gantry::models {
@@ -36,20 +36,15 @@ inline bool instance_norm_statistic(const std::string& key) {
 
 template <class G>
 void load_official_cyclegan_generator(const io::TensorFile& file, G& g, const std::string& prefix = "") {
-  using T = typename G::value_type;
   const char* who = "load_official_cyclegan_generator";
-  std::set<std::string> used;
   std::string net = prefix;
   if (!net.empty() && net.back() == '.') net.pop_back();
-  detail::OfficialLoader<T> loader(file, who, net, [](const std::string& n) { return n; }, used);
-  g.visit(loader, "");
-  const std::string head = net.empty() ? std::string() : net + ".";
-  for (const auto& [key, entry] : file.tensors) {
-    if (key.compare(0, head.size(), head) != 0 || used.count(key) != 0) continue;
-    check<FormatError>(detail::instance_norm_statistic(key), who, ": ", file.path, " has tensor '", key,
-                       "', which this generator does not have (a different number of residual blocks or width, or "
-                       "a net trained with dropout?)");
-  }
+  OfficialCheckpoint ckpt(file, who);
+  ckpt.load(g, net, [](const std::string& n) { return n; });
+  ckpt.check_all_used({net.empty() ? std::string() : net + "."},
+                      "this generator does not have (a different number of residual blocks or width, or a net "
+                      "trained with dropout?)",
+                      detail::instance_norm_statistic);
 }
 
 }  // namespace gantry::models

@@ -74,9 +74,19 @@ inline constexpr char lsgan_name[] = "lsgan";
 using DcganPaper = AdamGanPaper<NonSaturating, dcgan_name>;
 using LsganPaper = AdamGanPaper<LeastSquares, lsgan_name>;
 
-template <class ImageShape, int Z = 100, int NGF = 64, int NDF = 64, class T = float>
-using dcgan = Gan<dcgan_nets<ImageShape, Z, NGF, NDF>, DcganPaper, T>;
-template <class ImageShape, int Z = 100, int NGF = 64, int NDF = 64, class T = float>
-using lsgan = Gan<dcgan_nets<ImageShape, Z, NGF, NDF>, LsganPaper, T>;
+namespace detail {
+template <class Paper, class ImageShape, class... Options>
+struct dcgan_preset {
+  using O = PresetOptions<takes<Latent<1>, Width<1>, Precision<void>>, Options...>;
+  using type = Gan<dcgan_nets<ImageShape, O::template latent<100>, O::template width<64>, O::template width<64>>, Paper,
+                   typename O::scalar>;
+};
+}  // namespace detail
+
+// Options: Latent<Z> (100), Width<Ch> (64: ngf = ndf), Precision<T> (float).
+template <class ImageShape, class... Options>
+using dcgan = typename detail::dcgan_preset<DcganPaper, ImageShape, Options...>::type;
+template <class ImageShape, class... Options>
+using lsgan = typename detail::dcgan_preset<LsganPaper, ImageShape, Options...>::type;
 
 }  // namespace gantry::models

@@ -23,7 +23,7 @@
 // (forward_all), its d_loss(logits_real, y, logits_fake, y_fake) joins D's loss and its
 // g_loss(logits, y) G's; logged as d_aux and g_aux.
 //
-// With a per-pixel output (U-Net GAN's D: UNet<...>, nn/unet.hpp) the adversarial loss is
+// With a per-pixel output (U-Net GAN's D: UNet<...>, nn/framework/unet.hpp) the adversarial loss is
 // applied to both outputs, (1 - w) Loss(D_enc) + w Loss(D_dec) with w = pixel_weight (0.5), in
 // D's and G's steps; a paper may add CutMix (`Paper::cutmix(h)`, an optional CutMix of
 // losses/cutmix.hpp): in a mixing D step the mix M ⊙ x + (1 - M) ⊙ G(z) goes through D in the
@@ -57,7 +57,7 @@
 #include "../losses/cutmix.hpp"
 #include "../losses/latent_optimisation.hpp"
 #include "../losses/regulariser.hpp"
-#include "../nn/batch_norm.hpp"
+#include "../nn/layers/batch_norm.hpp"
 #include "hyper.hpp"
 #include "net_pair.hpp"
 

@@ -31,6 +31,7 @@
 #include "../nn.hpp"
 #include "biggan.hpp"
 #include "hinge_gan.hpp"
+#include "options.hpp"
 
 namespace gantry::models {
 
@@ -52,63 +53,63 @@ struct icgan_g_inputs {
 
 template <int F, int K>
 using icgan_head = FeatureProjectionHead<F, K, 6>;
-template <int Out, bool Down = true, bool Preact = true>
-using ICDown = DBlock<Out, Down, Preact, 6>;
+template <int Out, class Resample = Down, Preactivation P = Preactivation::on>
+using ICDown = DBlock<Out, Resample, P, 6>;
 using ICAttention = SNSelfAttention<6>;
 }  // namespace detail
 
-template <class ImageShape = Image<1, 32, 32>, int Classes = 0, int Ch = 32, int F = 128, int S = 128, int Z = 128,
+template <class ImageShape = Image<1, 32, 32>, int K = 0, int Ch = 32, int F = 128, int S = 128, int Z = 128,
           int Attn = 0>
 struct icgan_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: icgan_nets is BigGAN.py's arch[32] (pad 28x28 images with LoaderOptions::pad_to = 32); "
                 "icgan64_nets and icgan128_nets are the official layouts");
-  static constexpr int classes = Classes, ch = Ch, latent = Z, features = F, attention = Attn;
-  using In = detail::icgan_g_inputs<Classes, Z, F, S, 3>;
+  static constexpr int classes = K, ch = Ch, latent = Z, features = F, attention = Attn;
+  using In = detail::icgan_g_inputs<K, Z, F, S, 3>;
   using Body = detail::biggan32_body<ImageShape::channels, Ch, Attn, typename In::Norm, 6>;
   using G = typename detail::apply_parts<Body::template G, typename In::specs>::type;
-  using D = typename Body::template D<ImageShape, detail::icgan_head<F, Classes>>;
+  using D = typename Body::template D<ImageShape, detail::icgan_head<F, K>>;
 };
 
 // Attn: self-attention after the G block and after the D block whose output has that
 // resolution (BigGAN.py's G_attn = D_attn = "Attn"; 0: none).
-template <int Classes = 0, int Ch = 64, int Z = 120, int F = 2048, int S = 512, int C = 3, int Attn = 32>
+template <int K = 0, int Ch = 64, int Z = 120, int F = 2048, int S = 512, int C = 3, int Attn = 32>
 struct icgan64_nets {
-  static constexpr int classes = Classes, ch = Ch, latent = Z, features = F, attention = Attn;
-  using In = detail::icgan_g_inputs<Classes, Z, F, S, 4>;
+  static constexpr int classes = K, ch = Ch, latent = Z, features = F, attention = Attn;
+  using In = detail::icgan_g_inputs<K, Z, F, S, 4>;
   template <int Out>
   using Up = GBlock<Out, typename In::Norm, 6>;
   // Attention after the block whose output is Res x Res.
   template <int Res>
   using AttnAt = When<Res == Attn, detail::ICAttention>;
   template <class... Specs>
-  using GWith = Generator<Specs..., SNLinear<4 * 4 * 16 * Ch, true, 6>, Reshape<16 * Ch, 4, 4>, Up<16 * Ch>, AttnAt<8>,
+  using GWith = Generator<Specs..., SNLinear<4 * 4 * 16 * Ch, Bias::on, 6>, Reshape<16 * Ch, 4, 4>, Up<16 * Ch>, AttnAt<8>,
                           Up<8 * Ch>, AttnAt<16>, Up<4 * Ch>, AttnAt<32>, Up<2 * Ch>, AttnAt<64>, BatchNorm2d<>, ReLU,
-                          SNConv2d<C, 3, 1, 1, true, 6>, Tanh>;
+                          SNConv2d<C, 3, 1, 1, Bias::on, 6>, Tanh>;
   using G = typename detail::apply_parts<GWith, typename In::specs>::type;
-  using D = Discriminator<Image<C, 64, 64>, detail::ICDown<Ch, true, false>, AttnAt<32>, detail::ICDown<2 * Ch>,
+  using D = Discriminator<Image<C, 64, 64>, detail::ICDown<Ch, Down, Preactivation::off>, AttnAt<32>, detail::ICDown<2 * Ch>,
                           AttnAt<16>, detail::ICDown<4 * Ch>, AttnAt<8>, detail::ICDown<8 * Ch>, AttnAt<4>,
-                          detail::ICDown<16 * Ch, false>, AttnAt<4>, detail::icgan_head<F, Classes>>;
+                          detail::ICDown<16 * Ch, None>, AttnAt<4>, detail::icgan_head<F, K>>;
 };
 
-template <int Classes = 0, int Ch = 96, int Z = 120, int F = 2048, int S = 512, int C = 3, int Attn = 64>
+template <int K = 0, int Ch = 96, int Z = 120, int F = 2048, int S = 512, int C = 3, int Attn = 64>
 struct icgan128_nets {
-  static constexpr int classes = Classes, ch = Ch, latent = Z, features = F, attention = Attn;
-  using In = detail::icgan_g_inputs<Classes, Z, F, S, 5>;
+  static constexpr int classes = K, ch = Ch, latent = Z, features = F, attention = Attn;
+  using In = detail::icgan_g_inputs<K, Z, F, S, 5>;
   template <int Out>
   using Up = GBlock<Out, typename In::Norm, 6>;
   // Attention after the block whose output is Res x Res.
   template <int Res>
   using AttnAt = When<Res == Attn, detail::ICAttention>;
   template <class... Specs>
-  using GWith = Generator<Specs..., SNLinear<4 * 4 * 16 * Ch, true, 6>, Reshape<16 * Ch, 4, 4>, Up<16 * Ch>, AttnAt<8>,
+  using GWith = Generator<Specs..., SNLinear<4 * 4 * 16 * Ch, Bias::on, 6>, Reshape<16 * Ch, 4, 4>, Up<16 * Ch>, AttnAt<8>,
                           Up<8 * Ch>, AttnAt<16>, Up<4 * Ch>, AttnAt<32>, Up<2 * Ch>, AttnAt<64>, Up<Ch>, AttnAt<128>,
-                          BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, true, 6>, Tanh>;
+                          BatchNorm2d<>, ReLU, SNConv2d<C, 3, 1, 1, Bias::on, 6>, Tanh>;
   using G = typename detail::apply_parts<GWith, typename In::specs>::type;
-  using D = Discriminator<Image<C, 128, 128>, detail::ICDown<Ch, true, false>, AttnAt<64>, detail::ICDown<2 * Ch>,
+  using D = Discriminator<Image<C, 128, 128>, detail::ICDown<Ch, Down, Preactivation::off>, AttnAt<64>, detail::ICDown<2 * Ch>,
                           AttnAt<32>, detail::ICDown<4 * Ch>, AttnAt<16>, detail::ICDown<8 * Ch>, AttnAt<8>,
-                          detail::ICDown<16 * Ch>, AttnAt<4>, detail::ICDown<16 * Ch, false>, AttnAt<4>,
-                          detail::icgan_head<F, Classes>>;
+                          detail::ICDown<16 * Ch>, AttnAt<4>, detail::ICDown<16 * Ch, None>, AttnAt<4>,
+                          detail::icgan_head<F, K>>;
 };
 
 // icgan_res64.json (and cc_icgan_res64.json): see the header comment.
@@ -141,9 +142,50 @@ using CcIcganPaper = HingeInfo<cc_icgan_name, InitScheme::orthogonal, false, icg
 using IcganFashionPaper = HingeInfo<icgan_name, InitScheme::orthogonal, false, icgan_fashion_hyper>;
 using CcIcganFashionPaper = HingeInfo<cc_icgan_name, InitScheme::orthogonal, false, icgan_fashion_hyper>;
 
-template <class Nets = icgan_nets<>, class Info = IcganFashionPaper, class T = float>
-using icgan = HingeGan<Nets, Info, T>;
-template <class Nets = icgan_nets<Image<1, 32, 32>, 10>, class Info = CcIcganFashionPaper, class T = float>
-using cc_icgan = HingeGan<Nets, Info, T>;
+using Icgan128Paper = HingeInfo<icgan_name, InitScheme::orthogonal, false, icgan128_hyper>;
+using CcIcgan128Paper = HingeInfo<cc_icgan_name, InitScheme::orthogonal, false, icgan128_hyper>;
+
+namespace detail {
+// The nets and settings by image side: 32 (gantry's, Fashion-MNIST's settings), 64 and 128 (the
+// official layouts and configs). Conditional (cc-IC-GAN) when K > 0.
+template <class ImageShape, bool ClassConditional, class... Options>
+struct icgan_preset {
+  using O = PresetOptions<takes<Classes<1>, Width<1>, Latent<1>, InstanceFeatures<1, 1>, AttentionAt<0>, Precision<void>>,
+                          Options...>;
+  static constexpr int K = O::classes();
+  static_assert(ClassConditional == (K > 0),
+                "gantry: models::icgan is unconditional (no Classes<K>); models::cc_icgan is class-conditional: name its "
+                "classes, e.g. models::cc_icgan<Image<1, 32, 32>, Classes<10>>");
+  static constexpr int C = ImageShape::channels, side = ImageShape::height;
+  static_assert(ImageShape::width == side && (side == 32 || side == 64 || side == 128),
+                "gantry: IC-GAN's nets are for Image<C, 32, 32> (gantry's), Image<C, 64, 64> or Image<C, 128, 128> "
+                "(the official layouts)");
+  template <int Ch, int Z, int F, int S, int Attn>
+  using at = std::conditional_t<
+      side == 32, icgan_nets<ImageShape, K, O::template width<Ch>, O::template features<F, S>::feature_size,
+                             O::template features<F, S>::shared_size, O::template latent<Z>, O::template g_attention<Attn>>,
+      std::conditional_t<side == 64,
+                         icgan64_nets<K, O::template width<Ch>, O::template latent<Z>, O::template features<F, S>::feature_size,
+                                      O::template features<F, S>::shared_size, C, O::template g_attention<Attn>>,
+                         icgan128_nets<K, O::template width<Ch>, O::template latent<Z>,
+                                       O::template features<F, S>::feature_size, O::template features<F, S>::shared_size,
+                                       C, O::template g_attention<Attn>>>>;
+  using nets = std::conditional_t<side == 32, at<32, 128, 128, 128, 0>,
+                                  std::conditional_t<side == 64, at<64, 120, 2048, 512, 32>, at<96, 120, 2048, 512, 64>>>;
+  using info = std::conditional_t<side == 32, std::conditional_t<K == 0, IcganFashionPaper, CcIcganFashionPaper>,
+                                  std::conditional_t<side == 64, std::conditional_t<K == 0, IcganPaper, CcIcganPaper>,
+                                                     std::conditional_t<K == 0, Icgan128Paper, CcIcgan128Paper>>>;
+  using type = HingeGan<nets, info, typename O::scalar>;
+};
+}  // namespace detail
+
+// Options: Width<Ch>, Latent<Z>, InstanceFeatures<F, S> (the instance features' size and their
+// shared projection's), AttentionAt<Side>, Precision<T> (float); defaults by image side: 32:
+// Ch 32, Z 128, F = S = 128, no attention; 64: Ch 64, Z 120, F 2048, S 512, attention at 32;
+// 128: Ch 96, Z 120, F 2048, S 512, attention at 64. cc_icgan also takes Classes<K> (required).
+template <class ImageShape, class... Options>
+using icgan = typename detail::icgan_preset<ImageShape, false, Options...>::type;
+template <class ImageShape, class... Options>
+using cc_icgan = typename detail::icgan_preset<ImageShape, true, Options...>::type;
 
 }  // namespace gantry::models

@@ -73,32 +73,39 @@ std::vector<std::string> biggan_official_parts(M& m, bool generator) {
 }
 
 inline std::string icgan_official_name(const std::string& name, const std::vector<std::string>& parts) {
-  if (name.rfind("shared_feat.", 0) == 0) return official_leaf(name, false);
-  return official_name(name, parts, "output_layer.0");
+  if (name.rfind("shared_feat.", 0) == 0) return biggan_pytorch_rest(name);
+  return official_name(name, parts, "output_layer.0", "load_official_icgan");
 }
 
 }  // namespace detail
+
+// The official IC-GAN names (BigGAN.py's, without "G." / "D.") of the tensors of modules g
+// and d: (gantry name, official name) pairs, in the order the modules visit them.
+template <class GM>
+std::vector<std::pair<std::string, std::string>> official_icgan_g_names(GM& g) {
+  const auto parts = detail::biggan_official_parts(g, true);
+  return official_names(g, [&](const std::string& n) { return detail::icgan_official_name(n, parts); });
+}
+template <class DM>
+std::vector<std::pair<std::string, std::string>> official_icgan_d_names(DM& d) {
+  const auto parts = detail::biggan_official_parts(d, false);
+  return official_names(d, [&](const std::string& n) { return detail::icgan_official_name(n, parts); });
+}
 
 // Copies an official IC-GAN / cc-IC-GAN G and D (one file, prefixes "G." and "D.") into the
 // modules of Nets.
 template <class Nets, class T>
 void load_official_icgan(const io::TensorFile& file, typename Nets::G::template module<T, cpu>& g,
                          typename Nets::D::template module<T, cpu>& d) {
-  std::set<std::string> used;
+  OfficialCheckpoint ckpt(file, "load_official_icgan");
   const auto gp = detail::biggan_official_parts(g, true), dp = detail::biggan_official_parts(d, false);
-  detail::OfficialLoader<T> lg(
-      file, "load_official_icgan", "G", [&](const std::string& n) { return detail::icgan_official_name(n, gp); }, used);
-  g.visit(lg, "");
-  detail::OfficialLoader<T> ld(
-      file, "load_official_icgan", "D", [&](const std::string& n) { return detail::icgan_official_name(n, dp); }, used);
-  d.visit(ld, "");
-  for (const auto& [key, entry] : file.tensors) {
-    if (Nets::classes == 0 && key == "G.shared.weight") continue;  // built, never used (see above)
-    if (key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0)
-      check<FormatError>(used.count(key) != 0, "load_official_icgan: ", file.path, " has tensor '", key,
-                         "', which these nets (", Nets::classes == 0 ? "IC-GAN" : "cc-IC-GAN", ", ch ", Nets::ch,
-                         ", attention ", Nets::attention, ") do not have");
-  }
+  ckpt.load(g, "G", [&](const std::string& n) { return detail::icgan_official_name(n, gp); });
+  ckpt.load(d, "D", [&](const std::string& n) { return detail::icgan_official_name(n, dp); });
+  ckpt.check_all_used({"G.", "D."},
+                      std::string("these nets (") + (Nets::classes == 0 ? "IC-GAN" : "cc-IC-GAN") + ", ch " +
+                          std::to_string(Nets::ch) + ", attention " + std::to_string(Nets::attention) + ") do not have",
+                      // BigGAN.py builds G.shared without classes and never uses it (see above).
+                      [](const std::string& key) { return Nets::classes == 0 && key == "G.shared.weight"; });
 }
 
 }  // namespace gantry::models

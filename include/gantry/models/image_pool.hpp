@@ -16,7 +16,7 @@
 #include "../core/error.hpp"
 #include "../core/philox.hpp"
 #include "../core/tensor.hpp"
-#include "../nn/module.hpp"
+#include "../nn/framework/module.hpp"
 
 namespace gantry::models {
 

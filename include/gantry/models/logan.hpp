@@ -20,11 +20,12 @@
 #include "../losses/latent_optimisation.hpp"
 #include "biggan_deep.hpp"
 #include "hinge_gan.hpp"
+#include "options.hpp"
 
 namespace gantry::models {
 
-template <class ImageShape = Image<3, 32, 32>, int Classes = 10, int Ch = 32, int Z = 256, class Act = LeakyReLU<>>
-using logan_nets = biggan_deep_nets<ImageShape, Classes, Ch, Z, 128, 0, 0, 6, Act>;
+template <class ImageShape = Image<3, 32, 32>, int K = 10, int Ch = 32, int Z = 256, class Act = LeakyReLU<>>
+using logan_nets = biggan_deep_nets<ImageShape, K, Ch, Z, 128, 0, 0, 6, Act>;
 
 struct LoganHyper : HingeGanHyper {
   int64_t lo_steps = 1;          // latent steps per update (0: LO off, the uniform prior alone)
@@ -96,7 +97,20 @@ struct LoganPaper : HingePaper<LoganInfo> {
   }
 };
 
-template <class Nets = logan_nets<>, class T = float>
-using logan = Gan<Nets, LoganPaper, T>;
+namespace detail {
+template <class ImageShape, class... Options>
+struct logan_preset {
+  using O = PresetOptions<takes<Classes<1>, Width<1>, Latent<1>, Precision<void>>, Options...>;
+  static_assert(O::classes() > 0,
+                "gantry: LOGAN (BigGAN-deep's nets) is class-conditional: name its classes, e.g. "
+                "models::logan<Image<3, 32, 32>, Classes<10>>");
+  using type = Gan<logan_nets<ImageShape, O::classes(), O::template width<32>, O::template latent<256>>, LoganPaper,
+                   typename O::scalar>;
+};
+}  // namespace detail
+
+// Options: Classes<K> (required), Width<Ch> (32), Latent<Z> (256), Precision<T> (float).
+template <class ImageShape, class... Options>
+using logan = typename detail::logan_preset<ImageShape, Options...>::type;
 
 }  // namespace gantry::models

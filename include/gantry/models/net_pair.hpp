@@ -30,7 +30,7 @@
 #include "../core/process_group.hpp"
 #include "../data/instances.hpp"
 #include "../losses/latent_optimisation.hpp"
-#include "../nn/model.hpp"
+#include "../nn/framework/model.hpp"
 #include "../optim/ema.hpp"
 #include "../optim/params.hpp"
 #include "condition.hpp"
@@ -238,8 +238,9 @@ class NetPair : public DataParallel<T> {
 
 // What every step policy exposes besides its steps: its NetPair `nets`, sampling and the
 // checkpoint parts (the trainer and train/evaluate.hpp use these).
-template <class Nets, template <class, class> class Opt, class T>
+template <class NetsT, template <class, class> class Opt, class T>
 struct PairedModel {
+  using Nets = NetsT;  // the nets struct (G, D): e.g. what load_official_biggan<Nets, T> takes
   using Pair = NetPair<Nets, Opt, T>;
   Pair nets;
 

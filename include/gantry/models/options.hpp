@@ -12,9 +12,9 @@
 // parts' own input specs.
 #include <type_traits>
 
-#include "../nn/conditioning.hpp"
-#include "../nn/module.hpp"
-#include "../nn/shapes.hpp"
+#include "../nn/framework/conditioning.hpp"
+#include "../nn/framework/module.hpp"
+#include "../nn/framework/shapes.hpp"
 
 namespace gantry {
 

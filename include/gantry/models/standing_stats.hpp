@@ -4,7 +4,7 @@
 // training mode, without gradients, on `batches` batches of fresh z ~ N(0, I) (or truncated z)
 // and uniform labels, and every batch norm's running mean and variance become the plain
 // average over those batches of its batch mean and biased batch variance
-// (nn/batch_norm.hpp, batch_norm_standing). Eval-mode samples then normalise with them.
+// (nn/layers/batch_norm.hpp, batch_norm_standing). Eval-mode samples then normalise with them.
 //
 //   models::standing_statistics(model, 16, 50, rng);        // BigGAN-PyTorch's default 16
 //   auto x = model.sample(z, labels);
@@ -32,8 +32,8 @@
 #include "../autograd/var.hpp"
 #include "../core/error.hpp"
 #include "../core/philox.hpp"
-#include "../nn/batch_norm.hpp"
-#include "../nn/module.hpp"
+#include "../nn/layers/batch_norm.hpp"
+#include "../nn/framework/module.hpp"
 #include "../optim/ema.hpp"
 #include "truncation.hpp"
 

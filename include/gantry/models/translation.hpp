@@ -49,7 +49,7 @@
 #include "../data/loader.hpp"
 #include "../losses/adversarial.hpp"
 #include "../losses/cycle.hpp"
-#include "../nn/model.hpp"
+#include "../nn/framework/model.hpp"
 #include "../optim/params.hpp"
 #include "hyper.hpp"
 #include "data_parallel.hpp"

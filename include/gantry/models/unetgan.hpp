@@ -5,7 +5,7 @@
 // the non-saturating loss on both with weight 0.5 each, and CutMix with the consistency
 // regulariser (losses/cutmix.hpp) as the paper's policy of the step template (gan.hpp).
 //
-// Nets (Classes = 0: unconditional, as the CelebA and FFHQ scripts; K > 0: COCO-Animals):
+// Nets (K = 0: unconditional, as the CelebA and FFHQ scripts; K > 0: COCO-Animals):
 //   G  SNLinear(z -> 4·4·in_0) -> GBlocks (nearest up) -> BN -> ReLU -> SNConv3x3 -> tanh;
 //      unconditional: every BN is self-modulated by the whole z (`--unconditional --hier`:
 //      γ = 1 + MLP(z), β = MLP(z)); conditional: BigGAN's shared class embedding (Z wide) and
@@ -37,6 +37,7 @@
 #include "../nn.hpp"
 #include "biggan.hpp"
 #include "gan.hpp"
+#include "options.hpp"
 
 namespace gantry::models {
 
@@ -65,71 +66,71 @@ template <class ImageShape, int K, int Z, int In0, class... GBlocks, class Encod
 struct unetgan_assemble<ImageShape, K, Z, In0, parts<GBlocks...>, EncoderT, DecoderT> {
   using In = unetgan_g_inputs<K, Z, sizeof...(GBlocks)>;
   template <class... Specs>
-  using GWith = Generator<Specs..., SNLinear<4 * 4 * In0, true, 6>, Reshape<In0, 4, 4>,
+  using GWith = Generator<Specs..., SNLinear<4 * 4 * In0, Bias::on, 6>, Reshape<In0, 4, 4>,
                           GBlock<GBlocks::value, typename In::Norm, 6>..., BatchNorm2d<>, ReLU,
-                          SNConv2d<ImageShape::channels, 3, 1, 1, true, 6>, Tanh>;
+                          SNConv2d<ImageShape::channels, 3, 1, 1, Bias::on, 6>, Tanh>;
   using G = typename apply_parts<GWith, typename In::specs>::type;
   using D = Discriminator<ImageShape, UNet<EncoderT, unetgan_bottleneck<K>, DecoderT, PerPixelHead<K, 6>>>;
 };
 
 template <int N>
 using w = std::integral_constant<int, N>;
-template <int Out, bool Preact = true>
-using Down = DBlock<Out, true, Preact, 6>;
+template <int Out, Preactivation P = Preactivation::on>
+using DownBlock = DBlock<Out, Down, P, 6>;
 template <int Out>
-using Up = GBlock2<Out, 6>;
+using UpBlock = GBlock2<Out, 6>;
 }  // namespace detail
 
-template <class ImageShape = Image<1, 32, 32>, int Classes = 0, int Ch = 64, int Z = 128>
+template <class ImageShape = Image<1, 32, 32>, int K = 0, int Ch = 64, int Z = 128>
 struct unetgan_nets {
   static_assert(ImageShape::height == 32 && ImageShape::width == 32,
                 "gantry: unetgan_nets is the 32x32 layout (pad 28x28 images with LoaderOptions::pad_to = 32); "
                 "unetgan128_nets and unetgan256_nets are the official ones");
-  static constexpr int classes = Classes, ch = Ch, latent = Z;
+  static constexpr int classes = K, ch = Ch, latent = Z;
   using A = detail::unetgan_assemble<
-      ImageShape, Classes, Z, 4 * Ch, detail::parts<detail::w<4 * Ch>, detail::w<4 * Ch>, detail::w<4 * Ch>>,
-      Encoder<detail::Down<Ch, false>, detail::Down<2 * Ch>, detail::Down<4 * Ch>>,
-      Decoder<detail::Up<2 * Ch>, detail::Up<Ch>, detail::Up<Ch>>>;
+      ImageShape, K, Z, 4 * Ch, detail::parts<detail::w<4 * Ch>, detail::w<4 * Ch>, detail::w<4 * Ch>>,
+      Encoder<detail::DownBlock<Ch, Preactivation::off>, detail::DownBlock<2 * Ch>, detail::DownBlock<4 * Ch>>,
+      Decoder<detail::UpBlock<2 * Ch>, detail::UpBlock<Ch>, detail::UpBlock<Ch>>>;
   using G = typename A::G;
   using D = typename A::D;
 };
 
-template <int Classes = 0, int Ch = 64, int Z = 128, int C = 3>
+template <int K = 0, int Ch = 64, int Z = 128, int C = 3>
 struct unetgan128_nets {
-  static constexpr int classes = Classes, ch = Ch, latent = Z;
+  static constexpr int classes = K, ch = Ch, latent = Z;
   using A = detail::unetgan_assemble<
-      Image<C, 128, 128>, Classes, Z, 16 * Ch,
+      Image<C, 128, 128>, K, Z, 16 * Ch,
       detail::parts<detail::w<16 * Ch>, detail::w<8 * Ch>, detail::w<4 * Ch>, detail::w<2 * Ch>, detail::w<Ch>>,
-      Encoder<detail::Down<Ch, false>, detail::Down<2 * Ch>, detail::Down<4 * Ch>, detail::Down<8 * Ch>,
-              detail::Down<16 * Ch>>,
-      Decoder<detail::Up<8 * Ch>, detail::Up<4 * Ch>, detail::Up<2 * Ch>, detail::Up<Ch>, detail::Up<Ch>>>;
+      Encoder<detail::DownBlock<Ch, Preactivation::off>, detail::DownBlock<2 * Ch>, detail::DownBlock<4 * Ch>, detail::DownBlock<8 * Ch>,
+              detail::DownBlock<16 * Ch>>,
+      Decoder<detail::UpBlock<8 * Ch>, detail::UpBlock<4 * Ch>, detail::UpBlock<2 * Ch>, detail::UpBlock<Ch>, detail::UpBlock<Ch>>>;
   using G = typename A::G;
   using D = typename A::D;
 };
 
-template <int Classes = 0, int Ch = 64, int Z = 128, int C = 3>
+template <int K = 0, int Ch = 64, int Z = 128, int C = 3>
 struct unetgan256_nets {
-  static constexpr int classes = Classes, ch = Ch, latent = Z;
+  static constexpr int classes = K, ch = Ch, latent = Z;
   using A = detail::unetgan_assemble<
-      Image<C, 256, 256>, Classes, Z, 16 * Ch,
+      Image<C, 256, 256>, K, Z, 16 * Ch,
       detail::parts<detail::w<16 * Ch>, detail::w<8 * Ch>, detail::w<8 * Ch>, detail::w<4 * Ch>, detail::w<2 * Ch>,
                     detail::w<Ch>>,
-      Encoder<detail::Down<Ch, false>, detail::Down<2 * Ch>, detail::Down<4 * Ch>, detail::Down<8 * Ch>,
-              detail::Down<8 * Ch>, detail::Down<16 * Ch>>,
-      Decoder<detail::Up<8 * Ch>, detail::Up<8 * Ch>, detail::Up<4 * Ch>, detail::Up<2 * Ch>, detail::Up<Ch>,
-              detail::Up<Ch>>>;
+      Encoder<detail::DownBlock<Ch, Preactivation::off>, detail::DownBlock<2 * Ch>, detail::DownBlock<4 * Ch>, detail::DownBlock<8 * Ch>,
+              detail::DownBlock<8 * Ch>, detail::DownBlock<16 * Ch>>,
+      Decoder<detail::UpBlock<8 * Ch>, detail::UpBlock<8 * Ch>, detail::UpBlock<4 * Ch>, detail::UpBlock<2 * Ch>, detail::UpBlock<Ch>,
+              detail::UpBlock<Ch>>>;
   using G = typename A::G;
   using D = typename A::D;
 };
 
 // The baseline of the paper's comparisons at 32x32: the same G and the U-Net D's encoder with
 // its bottleneck head alone (a BigGAN-style D), trained by the same policy with mixup = false.
-template <class ImageShape = Image<1, 32, 32>, int Classes = 0, int Ch = 64, int Z = 128>
+template <class ImageShape = Image<1, 32, 32>, int K = 0, int Ch = 64, int Z = 128>
 struct unetgan_baseline_nets {
-  static constexpr int classes = Classes, ch = Ch, latent = Z;
-  using G = typename unetgan_nets<ImageShape, Classes, Ch, Z>::G;
-  using D = Discriminator<ImageShape, detail::Down<Ch, false>, detail::Down<2 * Ch>, detail::Down<4 * Ch>,
-                          detail::unetgan_bottleneck<Classes>>;
+  static constexpr int classes = K, ch = Ch, latent = Z;
+  using G = typename unetgan_nets<ImageShape, K, Ch, Z>::G;
+  using D = Discriminator<ImageShape, detail::DownBlock<Ch, Preactivation::off>, detail::DownBlock<2 * Ch>, detail::DownBlock<4 * Ch>,
+                          detail::unetgan_bottleneck<K>>;
 };
 
 struct UnetganHyper {
@@ -246,9 +247,29 @@ struct UnetganBaselinePaper : UnetganPaper {
   static Hyper hyper() { return unetgan_baseline_hyper(); }
 };
 
-template <class Nets = unetgan_nets<>, class Paper = UnetganPaper, class T = float>
-using unetgan = Gan<Nets, Paper, T>;
-template <class Nets = unetgan_baseline_nets<>, class Paper = UnetganBaselinePaper, class T = float>
-using unetgan_baseline = Gan<Nets, Paper, T>;
+namespace detail {
+// The nets by image side: 32 (gantry's layout), 128 and 256 (the official ones); the baseline's
+// (a BigGAN-style D) at 32.
+template <class ImageShape, bool Baseline, class... Options>
+struct unetgan_preset {
+  using O = PresetOptions<takes<Classes<1>, Width<1>, Latent<1>, Precision<void>>, Options...>;
+  static constexpr int K = O::classes(), Ch = O::template width<64>, Z = O::template latent<128>;
+  static constexpr int C = ImageShape::channels, side = ImageShape::height;
+  static_assert(ImageShape::width == side && (side == 32 || (!Baseline && (side == 128 || side == 256))),
+                "gantry: U-Net GAN's nets are for Image<C, 32, 32> (gantry's layout), Image<C, 128, 128> and "
+                "Image<C, 256, 256> (the official ones; the baseline is at 32 only)");
+  using nets = std::conditional_t<
+      Baseline, unetgan_baseline_nets<ImageShape, K, Ch, Z>,
+      std::conditional_t<side == 32, unetgan_nets<ImageShape, K, Ch, Z>,
+                         std::conditional_t<side == 128, unetgan128_nets<K, Ch, Z, C>, unetgan256_nets<K, Ch, Z, C>>>>;
+  using type = Gan<nets, std::conditional_t<Baseline, UnetganBaselinePaper, UnetganPaper>, typename O::scalar>;
+};
+}  // namespace detail
+
+// Options: Classes<K> (0: unconditional), Width<Ch> (64), Latent<Z> (128), Precision<T> (float).
+template <class ImageShape, class... Options>
+using unetgan = typename detail::unetgan_preset<ImageShape, false, Options...>::type;
+template <class ImageShape, class... Options>
+using unetgan_baseline = typename detail::unetgan_preset<ImageShape, true, Options...>::type;
 
 }  // namespace gantry::models

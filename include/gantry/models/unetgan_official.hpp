@@ -26,7 +26,6 @@
 // Gantry's BatchNorm2d::num_batches_tracked has no official counterpart and is left as it is.
 // Every other gantry tensor must be in the file with gantry's shape, and every other G.* / D.*
 // tensor of the file must be used; otherwise this fails naming the tensor.
-#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,7 +58,7 @@ inline std::string unetgan_official_d_name(const std::string& name, int pixel_co
     const auto dot = rest.find('.', 7);
     rest = rest.substr(0, dot) + ".0" + rest.substr(dot);  // blocks.i.X -> blocks.i.0.X
   }
-  return official_leaf(rest, false);
+  return biggan_pytorch_rest(rest);
 }
 
 // Names of the parameters and buffers a module visits.
@@ -94,20 +93,18 @@ void load_official_unetgan(const io::TensorFile& file, typename Nets::G::templat
                            typename Nets::D::template module<T, cpu>& d) {
   using U = typename detail::unetgan_unet<typename Nets::D>::type;
   constexpr int pixel_conv = U::encoder_blocks + U::decoder_blocks;
-  std::set<std::string> used;
+  OfficialCheckpoint ckpt(file, "load_official_unetgan");
   const auto g_parts = detail::unetgan_official_g_parts(g);
-  detail::OfficialLoader<T> lg(
-      file, "load_official_unetgan", "G", [&](const std::string& n) { return detail::official_name(n, g_parts, "output_layer.0"); }, used);
-  g.visit(lg, "");
-  detail::OfficialLoader<T> ld(
-      file, "load_official_unetgan", "D", [](const std::string& n) { return detail::unetgan_official_d_name(n, pixel_conv); }, used);
-  d.visit(ld, "");
+  ckpt.load(g, "G", [&](const std::string& n) {
+    return detail::official_name(n, g_parts, "output_layer.0", "load_official_unetgan");
+  });
+  ckpt.load(d, "D", [](const std::string& n) { return detail::unetgan_official_d_name(n, pixel_conv); });
   const std::set<std::string> unused_head{"D.linear.weight", "D.linear.bias", "D.linear.u0", "D.linear.sv0"};
-  for (const auto& [key, entry] : file.tensors)
-    if ((key.rfind("G.", 0) == 0 || key.rfind("D.", 0) == 0) && unused_head.count(key) == 0)
-      check<FormatError>(used.count(key) != 0, "load_official_unetgan: ", file.path, " has tensor '", key,
-                         "', which these nets (", Nets::classes == 0 ? "unconditional" : "class-conditional",
-                         ", ", U::encoder_blocks, " encoder blocks, ch ", Nets::ch, ") do not have");
+  ckpt.check_all_used({"G.", "D."},
+                      std::string("these nets (") + (Nets::classes == 0 ? "unconditional" : "class-conditional") + ", " +
+                          std::to_string(U::encoder_blocks) + " encoder blocks, ch " + std::to_string(Nets::ch) +
+                          ") do not have",
+                      [&](const std::string& key) { return unused_head.count(key) != 0; });
 }
 
 }  // namespace gantry::models

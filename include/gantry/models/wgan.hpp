@@ -3,7 +3,10 @@
 // WassersteinGAN's main.py trains it: RMSprop (lr 5e-5) for both nets, every critic weight
 // clamped to [-c, c] before each critic step, and 5 critic steps per generator step except
 // 100 for the first 25 generator steps and every 500th, so the critic starts near optimal.
-// The nets are wgan_dcgan<...> (wgan_nets.hpp) by default in the programs; any pair works.
+//
+//   using Model = models::wgan<Image<3, 32, 32>>;   // the paper's DCGAN nets (wgan_nets.hpp)
+//
+// Any pair of nets works through Gan<Nets, WganPaper>.
 #include <cstdint>
 #include <tuple>
 
@@ -12,6 +15,7 @@
 #include "../optim/rmsprop.hpp"
 #include "gan.hpp"
 #include "hyper.hpp"
+#include "wgan_nets.hpp"
 
 namespace gantry::models {
 
@@ -64,7 +68,11 @@ struct WganPaper {
   static std::tuple<WeightClipping> regularisers(const Hyper& h) { return {WeightClipping{h.clip}}; }
 };
 
-template <class Nets, class T = float>
-using Wgan = Gan<Nets, WganPaper, T>;
+// Options: Architecture<A> (Arch::dcgan, the paper's nets; Arch::resnet), Width<Ch>, Latent<Z>
+// (defaults in wgan_nets.hpp), Precision<T> (float). Vector<2> data takes the toy MLPs.
+template <class Shape, class... Options>
+using wgan = Gan<typename detail::wgan_family_nets<Shape, Arch::dcgan, Options...>::type, WganPaper,
+                 typename PresetOptions<takes<Width<1>, Latent<1>, Architecture<Arch::resnet>, Precision<void>>,
+                                        Options...>::scalar>;
 
 }  // namespace gantry::models

@@ -3,8 +3,8 @@
 // penalty, Adam for both nets, n_critic critic steps per generator step and a learning rate
 // that decays linearly to 0. The nets are any pair from wgan_nets.hpp (or your own):
 //
-//   using Model = models::WganGp<models::wgan_gp_resnet<Image<1, 32, 32>>>;
-//   Model m(models::WganGpHyper{}, seed);
+//   using Model = models::wgan_gp<Image<1, 32, 32>>;   // gan_cifar_resnet.py's nets, Width<128>
+//   auto model = Model::make(cpu{}, seed);           // models::wgan_gp<Vector<2>>: gan_toy.py's
 //   m.d_step(batches, rng); m.g_step(1, rng);   // or hand it to train::Trainer
 //
 // Defaults are gan_cifar_resnet.py's: critic batch 64, G batch 128, lr 2e-4 decaying to 0
@@ -21,6 +21,7 @@
 #include "../optim/schedule.hpp"
 #include "gan.hpp"
 #include "hyper.hpp"
+#include "wgan_nets.hpp"
 
 namespace gantry::models {
 
@@ -86,7 +87,11 @@ struct WganGpPaper {
   static std::tuple<GradientPenalty> regularisers(const Hyper& h) { return {GradientPenalty{h.lambda}}; }
 };
 
-template <class Nets, class T = float>
-using WganGp = Gan<Nets, WganGpPaper, T>;
+// Options: Architecture<A> (Arch::resnet, the paper's nets; Arch::dcgan), Width<Ch>, Latent<Z>
+// (defaults in wgan_nets.hpp), Precision<T> (float). Vector<2> data takes the toy MLPs.
+template <class Shape, class... Options>
+using wgan_gp = Gan<typename detail::wgan_family_nets<Shape, Arch::resnet, Options...>::type, WganGpPaper,
+                    typename PresetOptions<takes<Width<1>, Latent<1>, Architecture<Arch::resnet>, Precision<void>>,
+                                           Options...>::scalar>;
 
 }  // namespace gantry::models

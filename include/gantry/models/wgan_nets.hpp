@@ -26,6 +26,7 @@
 //   The original averages this over the batch in forward; here the critic returns one score per
 //   sample and the loss takes the mean.
 #include "../nn.hpp"
+#include "options.hpp"
 
 namespace gantry::models {
 
@@ -69,14 +70,40 @@ struct wgan_dcgan {
   static constexpr int C = ImageShape::channels;
   static_assert(ImageShape::height == 32 && ImageShape::width == 32, "gantry: wgan_dcgan takes Image<C, 32, 32>");
   template <int Out>
-  using Deconv = ConvTranspose2d<Out, 4, 2, 1, 0, false>;
+  using Deconv = ConvTranspose2d<Out, 4, 2, 1, 0, Bias::off>;
   template <int Out>
-  using Strided = Conv2d<Out, 4, 2, 1, false>;
-  using G = Generator<Latent<Z>, Reshape<Z, 1, 1>, ConvTranspose2d<4 * NGF, 4, 1, 0, 0, false>,
+  using Strided = Conv2d<Out, 4, 2, 1, Bias::off>;
+  using G = Generator<Latent<Z>, Reshape<Z, 1, 1>, ConvTranspose2d<4 * NGF, 4, 1, 0, 0, Bias::off>,
                       BatchNorm2d<>, ReLU, Deconv<2 * NGF>, BatchNorm2d<>, ReLU, Deconv<NGF>, BatchNorm2d<>, ReLU,
                       Deconv<C>, Tanh>;
   using D = Discriminator<ImageShape, Strided<NDF>, LeakyReLU<>, Strided<2 * NDF>, BatchNorm2d<>, LeakyReLU<>,
-                          Strided<4 * NDF>, BatchNorm2d<>, LeakyReLU<>, Conv2d<1, 4, 1, 0, false>, Flatten>;
+                          Strided<4 * NDF>, BatchNorm2d<>, LeakyReLU<>, Conv2d<1, 4, 1, 0, Bias::off>, Flatten>;
 };
+
+namespace detail {
+// The WGAN family's nets for a data shape and options: the toy MLPs for Vector<2>; for images
+// the ResNets (28, 32: wgan_gp_resnet, Width 128; 64: wgan_gp_64, Width 64) or DCGAN's
+// (Architecture<Arch::dcgan>: wgan_dcgan, Width = ngf = ndf 64, Latent 100).
+template <class Shape, Arch DefaultArch, class... Options>
+struct wgan_family_nets {
+  using O = PresetOptions<takes<Width<1>, Latent<1>, Architecture<Arch::resnet>, Precision<void>>, Options...>;
+  static constexpr Arch arch = O::template architecture<DefaultArch>;
+  static constexpr auto pick() {
+    if constexpr (VectorShape<Shape>) {
+      static_assert(Shape::size == 2, "gantry: the WGAN family's MLPs are gan_toy.py's, for Vector<2> data");
+      static_assert(std::is_void_v<typename O::template get<Latent<1>, void>>,
+                    "gantry: the toy MLPs' latent is fixed at 2 (gan_toy.py): drop Latent<Z>");
+      return std::type_identity<wgan_gp_toy<O::template width<512>>>{};
+    } else if constexpr (arch == Arch::dcgan) {
+      return std::type_identity<wgan_dcgan<Shape, O::template latent<100>, O::template width<64>, O::template width<64>>>{};
+    } else if constexpr (Shape::height == 64) {
+      return std::type_identity<wgan_gp_64<Shape, O::template width<64>, O::template latent<128>>>{};
+    } else {
+      return std::type_identity<wgan_gp_resnet<Shape, O::template width<128>, O::template latent<128>>>{};
+    }
+  }
+  using type = typename decltype(pick())::type;
+};
+}  // namespace detail
 
 }  // namespace gantry::models

@@ -17,7 +17,7 @@
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
-#include "../nn/module.hpp"
+#include "../nn/framework/module.hpp"
 #include "../io/safetensors.hpp"
 
 namespace gantry::train {

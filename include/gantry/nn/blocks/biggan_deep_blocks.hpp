@@ -27,17 +27,18 @@
 #include <type_traits>
 #include <vector>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/layout.hpp"
-#include "absent.hpp"
-#include "activations.hpp"
-#include "pool2d.hpp"
-#include "batch_norm.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/layout.hpp"
+#include "../framework/absent.hpp"
+#include "../layers/activations.hpp"
+#include "../layers/pool2d.hpp"
+#include "../layers/batch_norm.hpp"
 #include "block_norm.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
-#include "spectral_norm.hpp"
-#include "upsample_nearest.hpp"
+#include "../framework/module.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
+#include "../layers/spectral_norm.hpp"
+#include "../layers/upsample_nearest.hpp"
 
 namespace gantry {
 
@@ -47,10 +48,13 @@ struct ImageWithAtLeastChannels {};
 template <int C>
 struct ImageWithAtMostChannels {};
 
-template <int Out, bool Up = true, class Norm = BatchNorm2d<>, int EpsExp = 8, class Act = ReLU>
+template <int Out, class Resample = Up, class Norm = BatchNorm2d<>, int EpsExp = 8, class Act = ReLU>
 struct GBlockDeep : detail::block_condition_traits<Norm> {
+  static_assert(std::is_same_v<Resample, Up> || std::is_same_v<Resample, None>,
+                "gantry: GBlockDeep<Out, Resample>: Resample is Up or None");
+  static constexpr bool upsamples = std::is_same_v<Resample, Up>;
   static_assert(Out > 0, "gantry: GBlockDeep<Out> needs a positive channel count");
-  static constexpr int scale = Up ? 2 : 1;
+  static constexpr int scale = upsamples ? 2 : 1;
   // The bottleneck needs In / 4 >= 1 channels, and the shortcut drops channels, so In >= Out.
   template <class In>
   static constexpr bool accepts = [] {
@@ -69,9 +73,9 @@ struct GBlockDeep : detail::block_condition_traits<Norm> {
     using Wide = Image<Hid, In::height * scale, In::width * scale>;
 
     // Declared (so constructed) in BigGAN-deep's order: conv1..conv4, bn1..bn4.
-    typename SNConv2d<Hid, 1, 1, 0, true, EpsExp>::template module<In, T, D> conv1;
-    typename SNConv2d<Hid, 3, 1, 1, true, EpsExp>::template module<Wide, T, D> conv2, conv3;
-    typename SNConv2d<Out, 1, 1, 0, true, EpsExp>::template module<Wide, T, D> conv4;
+    typename SNConv2d<Hid, 1, 1, 0, Bias::on, EpsExp>::template module<In, T, D> conv1;
+    typename SNConv2d<Hid, 3, 1, 1, Bias::on, EpsExp>::template module<Wide, T, D> conv2, conv3;
+    typename SNConv2d<Out, 1, 1, 0, Bias::on, EpsExp>::template module<Wide, T, D> conv4;
     typename Norm::template module<In, T, D> bn1;
     typename Norm::template module<Narrow, T, D> bn2;
     typename Norm::template module<Wide, T, D> bn3, bn4;
@@ -85,7 +89,7 @@ struct GBlockDeep : detail::block_condition_traits<Norm> {
       Var<T, D> h = conv1.forward(activate<Act>(detail::apply_norm<Norm>(bn1, x_in, c, ctx)), ctx);
       h = activate<Act>(detail::apply_norm<Norm>(bn2, h, c, ctx));
       Var<T, D> x = Cin != Out ? slice(x_in, 1, 0, Out) : x_in;
-      if constexpr (Up) {
+      if constexpr (upsamples) {
         h = up.forward(h, ctx);
         x = up.forward(x, ctx);
       }
@@ -108,20 +112,23 @@ struct GBlockDeep : detail::block_condition_traits<Norm> {
   };
 };
 
-template <int Out, bool Down = true, int EpsExp = 8, class Act = ReLU>
+template <int Out, class Resample = Down, int EpsExp = 8, class Act = ReLU>
 struct DBlockDeep {
+  static_assert(std::is_same_v<Resample, Down> || std::is_same_v<Resample, None>,
+                "gantry: DBlockDeep<Out, Resample>: Resample is Down or None");
+  static constexpr bool downsamples = std::is_same_v<Resample, Down>;
   static_assert(Out >= 4, "gantry: DBlockDeep<Out> needs Out >= 4 (a bottleneck of Out / 4 channels)");
   using Pool = AvgPool2d<2>;
   // The shortcut appends Out - In channels to x, so In <= Out.
   template <class In>
   static constexpr bool accepts = [] {
-    if constexpr (ImageShape<In>) return In::channels <= Out && (!Down || Pool::template accepts<In>);
+    if constexpr (ImageShape<In>) return In::channels <= Out && (!downsamples || Pool::template accepts<In>);
     else return false;
   }();
   template <class In>
   using expects = ImageWithAtMostChannels<Out>;
   template <class In>
-  using output = std::conditional_t<Down, typename Pool::template output<Image<Out, In::height, In::width>>,
+  using output = std::conditional_t<downsamples, typename Pool::template output<Image<Out, In::height, In::width>>,
                                     Image<Out, In::height, In::width>>;
 
   template <class In, class T, class D>
@@ -129,13 +136,13 @@ struct DBlockDeep {
     static constexpr int Cin = In::channels, Hid = Out / 4;
     static constexpr bool learnable_sc = Cin != Out;
     using Full = Image<Hid, In::height, In::width>;
-    using Pooled = std::conditional_t<Down, typename Pool::template output<Full>, Full>;
-    using ScIn = std::conditional_t<Down, typename Pool::template output<In>, In>;
-    using ConvSc = typename SNConv2d<(learnable_sc ? Out - Cin : 1), 1, 1, 0, true, EpsExp>::template module<ScIn, T, D>;
+    using Pooled = std::conditional_t<downsamples, typename Pool::template output<Full>, Full>;
+    using ScIn = std::conditional_t<downsamples, typename Pool::template output<In>, In>;
+    using ConvSc = typename SNConv2d<(learnable_sc ? Out - Cin : 1), 1, 1, 0, Bias::on, EpsExp>::template module<ScIn, T, D>;
 
-    typename SNConv2d<Hid, 1, 1, 0, true, EpsExp>::template module<In, T, D> conv1;
-    typename SNConv2d<Hid, 3, 1, 1, true, EpsExp>::template module<Full, T, D> conv2, conv3;
-    typename SNConv2d<Out, 1, 1, 0, true, EpsExp>::template module<Pooled, T, D> conv4;
+    typename SNConv2d<Hid, 1, 1, 0, Bias::on, EpsExp>::template module<In, T, D> conv1;
+    typename SNConv2d<Hid, 3, 1, 1, Bias::on, EpsExp>::template module<Full, T, D> conv2, conv3;
+    typename SNConv2d<Out, 1, 1, 0, Bias::on, EpsExp>::template module<Pooled, T, D> conv4;
     std::conditional_t<learnable_sc, ConvSc, detail::Absent<T, D>> conv_sc;
     typename Pool::template module<In, T, D> down;
 
@@ -145,10 +152,10 @@ struct DBlockDeep {
       Var<T, D> h = conv1.forward(activate<Act>(x_in), ctx);
       h = conv2.forward(activate<Act>(h), ctx);
       h = activate<Act>(conv3.forward(activate<Act>(h), ctx));
-      if constexpr (Down) h = down.forward(h, ctx);
+      if constexpr (downsamples) h = down.forward(h, ctx);
       h = conv4.forward(h, ctx);
       Var<T, D> x = x_in;
-      if constexpr (Down) x = down.forward(x, ctx);
+      if constexpr (downsamples) x = down.forward(x, ctx);
       if constexpr (learnable_sc) x = concat(std::vector{x, conv_sc.forward(x, ctx)}, 1);
       return add(h, x);
     }

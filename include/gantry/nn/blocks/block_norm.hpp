@@ -7,9 +7,9 @@
 // (forward(x, condition, ctx)); other norms run as forward(x, ctx) (a class table reads
 // ctx.labels, self-modulation ctx.latent). The block declares `conditioned` and
 // `condition_size` as its norm does, so that a Generator counts it.
-#include "conditioning.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../framework/conditioning.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

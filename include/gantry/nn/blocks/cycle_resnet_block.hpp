@@ -8,12 +8,12 @@
 // InstanceNorm2d without affine transform or running statistics, ε 1e-5. The convolutions
 // keep their bias, as CycleGAN does with instance norm. Names as CycleGAN's state dict:
 // conv_block.1 and conv_block.5 (the Sequential positions of the two convolutions).
-#include "../autograd/ops/elementwise.hpp"
-#include "conv2d.hpp"
-#include "instance_norm.hpp"
-#include "module.hpp"
-#include "reflection_pad2d.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../layers/conv2d.hpp"
+#include "../layers/instance_norm.hpp"
+#include "../framework/module.hpp"
+#include "../layers/reflection_pad2d.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

@@ -13,21 +13,25 @@
 // SN's ε is 10^-EpsExp (6 in BigGAN's ImageNet scripts). Names: conv1, conv2, conv_sc, bn1, bn2.
 #include <type_traits>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "absent.hpp"
-#include "batch_norm.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../framework/absent.hpp"
+#include "../layers/batch_norm.hpp"
 #include "block_norm.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
-#include "spectral_norm.hpp"
-#include "upsample_nearest.hpp"
+#include "../framework/module.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
+#include "../layers/spectral_norm.hpp"
+#include "../layers/upsample_nearest.hpp"
 
 namespace gantry {
 
-template <int Out, class Norm = BatchNorm2d<>, int EpsExp = 8, bool Up = true>
+template <int Out, class Norm = BatchNorm2d<>, int EpsExp = 8, class Resample = Up>
 struct GBlock : detail::block_condition_traits<Norm> {
+  static_assert(std::is_same_v<Resample, Up> || std::is_same_v<Resample, None>,
+                "gantry: GBlock<Out, Norm, EpsExp, Resample>: Resample is Up or None");
+  static constexpr bool upsamples = std::is_same_v<Resample, Up>;
   static_assert(Out > 0, "gantry: GBlock<Out> needs a positive channel count");
-  static constexpr int scale = Up ? 2 : 1;
+  static constexpr int scale = upsamples ? 2 : 1;
   template <class In>
   static constexpr bool accepts = ImageShape<In>;
   template <class In>
@@ -38,14 +42,14 @@ struct GBlock : detail::block_condition_traits<Norm> {
   template <class In, class T, class D>
   struct module {
     static constexpr int Cin = In::channels;
-    static constexpr bool learnable_sc = Cin != Out || Up;
+    static constexpr bool learnable_sc = Cin != Out || upsamples;
     using Upsampled = Image<Cin, In::height * scale, In::width * scale>;
     using Hidden = output<In>;
-    using ConvSc = typename SNConv2d<Out, 1, 1, 0, true, EpsExp>::template module<Upsampled, T, D>;
+    using ConvSc = typename SNConv2d<Out, 1, 1, 0, Bias::on, EpsExp>::template module<Upsampled, T, D>;
 
     // Declared (so constructed) in BigGAN's order: conv1, conv2, conv_sc, bn1, bn2.
-    typename SNConv2d<Out, 3, 1, 1, true, EpsExp>::template module<Upsampled, T, D> conv1;
-    typename SNConv2d<Out, 3, 1, 1, true, EpsExp>::template module<Hidden, T, D> conv2;
+    typename SNConv2d<Out, 3, 1, 1, Bias::on, EpsExp>::template module<Upsampled, T, D> conv1;
+    typename SNConv2d<Out, 3, 1, 1, Bias::on, EpsExp>::template module<Hidden, T, D> conv2;
     std::conditional_t<learnable_sc, ConvSc, detail::Absent<T, D>> conv_sc;
     typename Norm::template module<In, T, D> bn1;
     typename Norm::template module<Hidden, T, D> bn2;
@@ -57,7 +61,7 @@ struct GBlock : detail::block_condition_traits<Norm> {
       const auto c = detail::block_condition<Norm>(ctx);
       Var<T, D> x = x_in;
       Var<T, D> h = relu(detail::apply_norm<Norm>(bn1, x, c, ctx));
-      if constexpr (Up) {
+      if constexpr (upsamples) {
         h = up.forward(h, ctx);
         x = up.forward(x, ctx);
       }

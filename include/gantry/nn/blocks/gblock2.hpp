@@ -14,6 +14,6 @@
 namespace gantry {
 
 template <int Out, int EpsExp = 8>
-using GBlock2 = GBlock<Out, NoNorm, EpsExp, true>;
+using GBlock2 = GBlock<Out, NoNorm, EpsExp, Up>;
 
 }  // namespace gantry

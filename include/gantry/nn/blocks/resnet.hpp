@@ -28,17 +28,17 @@
 // trunk output [N, 32 Width], forward(x) the logits [N, NumClasses].
 #include <string>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "absent.hpp"
-#include "activations.hpp"
-#include "batch_norm.hpp"
-#include "compose.hpp"
-#include "conv2d.hpp"
-#include "global_pool.hpp"
-#include "linear.hpp"
-#include "module.hpp"
-#include "pool2d.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../framework/absent.hpp"
+#include "../layers/activations.hpp"
+#include "../layers/batch_norm.hpp"
+#include "../framework/compose.hpp"
+#include "../layers/conv2d.hpp"
+#include "../layers/global_pool.hpp"
+#include "../layers/linear.hpp"
+#include "../framework/module.hpp"
+#include "../layers/pool2d.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
@@ -61,13 +61,13 @@ struct Bottleneck {
     static constexpr bool has_downsample = Stride != 1 || In::channels != out_channels;
     using Mid = Image<Planes, In::height, In::width>;
     using MidOut = Image<Planes, out_size(In::height), out_size(In::width)>;
-    using Downsample = Sequential<Conv2d<out_channels, 1, Stride, 0, false>, BatchNorm2d<>>;
+    using Downsample = Sequential<Conv2d<out_channels, 1, Stride, 0, Bias::off>, BatchNorm2d<>>;
 
-    typename Conv2d<Planes, 1, 1, 0, false>::template module<In, T, D> conv1;
+    typename Conv2d<Planes, 1, 1, 0, Bias::off>::template module<In, T, D> conv1;
     typename BatchNorm2d<>::template module<Mid, T, D> bn1;
-    typename Conv2d<Planes, 3, Stride, 1, false>::template module<Mid, T, D> conv2;
+    typename Conv2d<Planes, 3, Stride, 1, Bias::off>::template module<Mid, T, D> conv2;
     typename BatchNorm2d<>::template module<MidOut, T, D> bn2;
-    typename Conv2d<out_channels, 1, 1, 0, false>::template module<MidOut, T, D> conv3;
+    typename Conv2d<out_channels, 1, 1, 0, Bias::off>::template module<MidOut, T, D> conv3;
     typename BatchNorm2d<>::template module<output<In>, T, D> bn3;
     std::conditional_t<has_downsample, typename Downsample::template module<In, T, D>, detail::Absent<T, D>>
         downsample;
@@ -124,7 +124,7 @@ struct ResNet {
 
   // Static shapes at the nominal input (the module runs at any size).
   using Input = Image<3, 224, 224>;
-  using Conv1 = Conv2d<Width, 7, 2, 3, false>;
+  using Conv1 = Conv2d<Width, 7, 2, 3, Bias::off>;
   using Pool = MaxPool2d<3, 2, 1>;
   using Layer1 = ResNetStage<Width, B1, 1>;
   using Layer2 = ResNetStage<2 * Width, B2, 2>;

@@ -12,7 +12,7 @@
 // MeanPoolConv1x1; None's conv1 is In -> In and conv2 In -> Out.
 // Norm is the normalisation of both norms: NoNorm (the CIFAR critic), LayerNorm (the 64x64
 // critic: tflib's Layernorm over [C, H, W]), BatchNorm2d (the generators),
-// ConditionalBatchNorm<ClassTable<K, true>> (tflib's cond_batchnorm: per-class scale and offset).
+// ConditionalBatchNorm<ClassTable<K, Gain::direct>> (tflib's cond_batchnorm: per-class scale and offset).
 //
 // WGANOptimizedBlock<Out>, gan_cifar_resnet.py's `OptimizedResBlockDisc1` (the critic's first
 // block, on the image):
@@ -24,20 +24,16 @@
 // Conv1, N2 / BN2, Conv2).
 #include <type_traits>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "absent.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../framework/absent.hpp"
 #include "block_norm.hpp"
-#include "conv2d.hpp"
-#include "module.hpp"
-#include "resample_conv.hpp"
-#include "shapes.hpp"
+#include "../layers/conv2d.hpp"
+#include "../framework/module.hpp"
+#include "../layers/resample_conv.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
-
-// Resampling of a WGANResBlock.
-struct Up {};
-struct Down {};
-struct None {};
 
 // Which of improved_wgan_training's two ResidualBlock definitions a WGANResBlock follows.
 struct WGANCifar {};
@@ -45,19 +41,23 @@ struct WGAN64 {};
 
 namespace detail {
 
+// gan_64x64.py's conv1 has no bias; gan_cifar_resnet.py's has one.
+template <class Layout>
+inline constexpr Bias conv1_bias = std::is_same_v<Layout, WGANCifar> ? Bias::on : Bias::off;
+
 template <class Resample, class Layout, int Cin, int Out>
 struct wgan_convs;
 
 template <class Layout, int Cin, int Out>
 struct wgan_convs<Up, Layout, Cin, Out> {
-  using conv1 = UpsampleConv<Out, 3, std::is_same_v<Layout, WGANCifar>>;
+  using conv1 = UpsampleConv<Out, 3, conv1_bias<Layout>>;
   using conv2 = Conv2d<Out, 3>;
   using shortcut = UpsampleConv<Out, 1>;
   static constexpr bool identity = false;
 };
 template <class Layout, int Cin, int Out>
 struct wgan_convs<Down, Layout, Cin, Out> {
-  using conv1 = Conv2d<Cin, 3, 1, 1, std::is_same_v<Layout, WGANCifar>>;
+  using conv1 = Conv2d<Cin, 3, 1, 1, conv1_bias<Layout>>;
   using conv2 = ConvMeanPool<Out, 3>;
   using shortcut = std::conditional_t<std::is_same_v<Layout, WGANCifar>, ConvMeanPool<Out, 1>, MeanPoolConv<Out, 1>>;
   static constexpr bool identity = false;
@@ -71,7 +71,7 @@ struct wgan_convs<None, WGANCifar, Cin, Out> {
 };
 template <int Cin, int Out>
 struct wgan_convs<None, WGAN64, Cin, Out> {
-  using conv1 = Conv2d<Cin, 3, 1, 1, false>;
+  using conv1 = Conv2d<Cin, 3, 1, 1, Bias::off>;
   using conv2 = Conv2d<Out, 3>;
   using shortcut = Conv2d<Out, 1>;
   static constexpr bool identity = Cin == Out;

@@ -5,7 +5,7 @@
 #include <Eigen/QR>
 #include <cmath>
 
-#include "../core/factories.hpp"
+#include "../../core/factories.hpp"
 #include "module.hpp"
 
 namespace gantry::init {

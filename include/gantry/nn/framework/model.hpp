@@ -2,27 +2,27 @@
 // Generator<Latent<N>, Specs..., Parts...> and Discriminator<Input, Parts...>: the parts folded
 // over the input shape.
 //
-// Generator: leading input specs (nn/conditioning.hpp: Classes<K>, SharedEmbedding<Dim>,
+// Generator: leading input specs (nn/framework/conditioning.hpp: Classes<K>, SharedEmbedding<Dim>,
 // InstanceFeatures<F, S>, Hierarchical, FullConditioning, SelfModulated) say what the model
 // takes and how the conditioning reaches the blocks; the Generator builds the Context (labels,
 // latent, features, the condition of each conditioned block) and the body's input. Parameters:
 // `blocks.<i>.*` for the parts, `shared.weight` and `shared_feat.*` for the embeddings.
 //
 // Discriminator: forward(...) returns the adversarial output; forward_all(...) returns a
-// DiscriminatorOutput {adversarial, classifier, per_pixel} (nn/head.hpp) filled by the last
+// DiscriminatorOutput {adversarial, classifier, per_pixel} (nn/heads/head.hpp) filled by the last
 // part: Heads<...> or UNet<...> fill several slots, any other last part fills the slot of its
 // role (adversarial unless it is e.g. a PerPixelHead). `outputs` names their static shapes.
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "../autograd/ops/layout.hpp"
+#include "../../autograd/ops/layout.hpp"
 #include "absent.hpp"
 #include "compose.hpp"
 #include "conditioning.hpp"
-#include "embedding.hpp"
-#include "head.hpp"
-#include "spectral_norm.hpp"
+#include "../layers/embedding.hpp"
+#include "../heads/head.hpp"
+#include "../layers/spectral_norm.hpp"
 
 namespace gantry {
 
@@ -85,7 +85,7 @@ struct Generator<Latent<N>, Rest...> {
                        detail::Absent<T, D>>
         shared;
     std::conditional_t<(specs.features > 0),
-                       typename SNLinear<(specs.shared_features > 0 ? specs.shared_features : 1), true,
+                       typename SNLinear<(specs.shared_features > 0 ? specs.shared_features : 1), Bias::on,
                                          specs.features_eps>::template module<Vector<(specs.features > 0 ? specs.features
                                                                                                         : 1)>,
                                                                               T, D>,

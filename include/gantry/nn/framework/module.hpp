@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "../autograd/param_visitor.hpp"
-#include "../autograd/var.hpp"
-#include "../core/error.hpp"
-#include "../core/philox.hpp"
+#include "../../autograd/param_visitor.hpp"
+#include "../../autograd/var.hpp"
+#include "../../core/error.hpp"
+#include "../../core/philox.hpp"
 
 namespace gantry {
 

@@ -3,7 +3,7 @@
 // runtime number. A part maps an input shape type to an output shape type at compile time.
 #include <cstdint>
 
-#include "../core/shape.hpp"
+#include "../../core/shape.hpp"
 
 namespace gantry {
 

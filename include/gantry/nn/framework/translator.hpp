@@ -14,7 +14,7 @@
 #include <string>
 #include <tuple>
 
-#include "../core/error.hpp"
+#include "../../core/error.hpp"
 #include "compose.hpp"
 #include "module.hpp"
 #include "shapes.hpp"

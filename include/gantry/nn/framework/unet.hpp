@@ -26,9 +26,9 @@
 #include <tuple>
 #include <utility>
 
-#include "../autograd/ops/layout.hpp"
+#include "../../autograd/ops/layout.hpp"
 #include "compose.hpp"
-#include "head.hpp"
+#include "../heads/head.hpp"
 
 namespace gantry {
 

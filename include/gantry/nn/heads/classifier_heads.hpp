@@ -7,9 +7,9 @@
 //   TwinClassifierHead<K>  2K logits (TAC-GAN): the classifier `ac` (K) then its twin `mi` (K),
 //                      which learns the classes of generated images; two SNLinear(C -> K)
 // Names as the attributes of ADC-GAN's BigGAN-PyTorch Discriminator (houliangict/adcgan).
-#include "../autograd/ops/layout.hpp"
+#include "../../autograd/ops/layout.hpp"
 #include "head.hpp"
-#include "spectral_norm.hpp"
+#include "../layers/spectral_norm.hpp"
 
 namespace gantry {
 
@@ -28,7 +28,7 @@ struct PooledClassifier {
 
   template <class In, class T, class D>
   struct module {
-    typename SNLinear<Logits, true, EpsExp>::template module<Vector<In::channels>, T, D> linear;
+    typename SNLinear<Logits, Bias::on, EpsExp>::template module<Vector<In::channels>, T, D> linear;
 
     explicit module(Init& init) : linear(init) {}
     Var<T, D> forward(const Var<T, D>& h, Context<T, D>& ctx) { return forward_pooled(pooled_features(h), ctx); }

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/reduce.hpp"
-#include "absent.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/reduce.hpp"
+#include "../framework/absent.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

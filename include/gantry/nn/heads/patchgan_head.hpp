@@ -3,7 +3,7 @@
 // (pytorch-CycleGAN-and-pix2pix networks.py NLayerDiscriminator): Conv2d(C -> 1, 4 x 4,
 // stride 1, padding 1, with bias), one logit per patch: [B, C, H, W] -> [B, 1, H - 1, W - 1].
 // Names: `weight`, `bias` (the conv itself).
-#include "conv2d.hpp"
+#include "../layers/conv2d.hpp"
 #include "head.hpp"
 
 namespace gantry {

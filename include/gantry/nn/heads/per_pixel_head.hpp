@@ -4,10 +4,10 @@
 // plus, when K > 0, the per-pixel projection ⟨embed(y), h_ij⟩ with embed = SNEmbedding(K, C):
 // [B, C, H, W] -> [B, 1, H, W] logits. No activation before it (unetgan applies the conv to
 // the last GBlock2's output directly). Names: `conv.weight`, `conv.bias`, `embed.*`.
-#include "../autograd/ops/reshape.hpp"
-#include "conv2d.hpp"
+#include "../../autograd/ops/reshape.hpp"
+#include "../layers/conv2d.hpp"
 #include "head.hpp"
-#include "spectral_norm.hpp"
+#include "../layers/spectral_norm.hpp"
 
 namespace gantry {
 

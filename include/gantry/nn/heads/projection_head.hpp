@@ -9,9 +9,9 @@
 // (bias as nn.Linear), y = ctx.labels and f = ctx.features. Names as the attributes of
 // BigGAN-PyTorch's / IC-GAN's Discriminator: `linear`, `embed`, `linear_feat`. EpsExp is the
 // spectral norm's ε = 10^-EpsExp (8: BigGAN-PyTorch default; 6: the ImageNet scripts).
-#include "../autograd/ops/layout.hpp"
+#include "../../autograd/ops/layout.hpp"
 #include "head.hpp"
-#include "spectral_norm.hpp"
+#include "../layers/spectral_norm.hpp"
 
 namespace gantry {
 
@@ -29,7 +29,7 @@ struct LinearHead {
   template <class In, class T, class D>
   struct module {
     using Phi = Vector<In::channels>;
-    typename SNLinear<1, true, EpsExp>::template module<Phi, T, D> linear;
+    typename SNLinear<1, Bias::on, EpsExp>::template module<Phi, T, D> linear;
 
     explicit module(Init& init) : linear(init) {}
     Var<T, D> forward(const Var<T, D>& h, Context<T, D>& ctx) { return forward_pooled(detail::pooled_features(h), ctx); }
@@ -53,7 +53,7 @@ struct ProjectionHead {
   template <class In, class T, class D>
   struct module {
     using Phi = Vector<In::channels>;
-    typename SNLinear<1, true, EpsExp>::template module<Phi, T, D> linear;
+    typename SNLinear<1, Bias::on, EpsExp>::template module<Phi, T, D> linear;
     typename SNEmbedding<K, In::channels, EpsExp>::template module<Phi, T, D> embed;
 
     explicit module(Init& init) : linear(init), embed(init) {}
@@ -92,8 +92,8 @@ struct FeatureProjectionHead {
     static constexpr int C = In::channels;
     static constexpr int FeatOut = K == 0 ? C : C / 2;  // channels that the features project onto
     using Phi = Vector<C>;
-    typename SNLinear<1, true, EpsExp>::template module<Phi, T, D> linear;
-    typename SNLinear<FeatOut, true, EpsExp>::template module<Vector<FeatDim>, T, D> linear_feat;
+    typename SNLinear<1, Bias::on, EpsExp>::template module<Phi, T, D> linear;
+    typename SNLinear<FeatOut, Bias::on, EpsExp>::template module<Vector<FeatDim>, T, D> linear_feat;
     std::conditional_t<(K > 0), typename SNEmbedding<(K > 0 ? K : 1), C / 2 + (K == 0), EpsExp>::template module<Phi, T, D>,
                        detail::Absent<T, D>>
         embed;

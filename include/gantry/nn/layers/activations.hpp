@@ -2,8 +2,8 @@
 // Parameter-free elementwise parts: ReLU, LeakyReLU, Tanh, Sigmoid. They take any shape.
 #include <ratio>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "module.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../framework/module.hpp"
 
 namespace gantry {
 

@@ -18,14 +18,15 @@
 #include <string>
 #include <vector>
 
-#include "../autograd/ops/all_reduce.hpp"
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/norm.hpp"
-#include "../autograd/ops/reshape.hpp"
-#include "../core/factories.hpp"
-#include "epsilon.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/all_reduce.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/norm.hpp"
+#include "../../autograd/ops/reshape.hpp"
+#include "../../core/factories.hpp"
+#include "../framework/epsilon.hpp"
+#include "../framework/module.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
@@ -194,20 +195,20 @@ struct batch_norm_module {
 };
 }  // namespace detail
 
-template <bool Affine = true, int EpsExp = 5>
+template <Affine A = Affine::on, int EpsExp = 5>
 struct BatchNorm2d : SameImageShape {
   static constexpr double eps = detail::pow10_neg<EpsExp>();
 
   template <class In, class T, class D>
-  struct module : detail::batch_norm_module<Affine, true, In::channels, T, D> {
-    explicit module(Init&) : detail::batch_norm_module<Affine, true, In::channels, T, D>(eps) {}
+  struct module : detail::batch_norm_module<A == Affine::on, true, In::channels, T, D> {
+    explicit module(Init&) : detail::batch_norm_module<A == Affine::on, true, In::channels, T, D>(eps) {}
     Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) { return this->apply(x, ctx, "BatchNorm2d"); }
   };
 };
 
 // BatchNorm1d: the same over the batch axis of vectors (PyTorch's BatchNorm1d on [N, C]; the
 // BN after the linear layer of the WGAN-GP DCGAN-style generator, tflib's axes [0]).
-template <bool Affine = true, int EpsExp = 5>
+template <Affine A = Affine::on, int EpsExp = 5>
 struct BatchNorm1d {
   static constexpr double eps = detail::pow10_neg<EpsExp>();
   template <class In>
@@ -218,8 +219,8 @@ struct BatchNorm1d {
   using output = In;
 
   template <class In, class T, class D>
-  struct module : detail::batch_norm_module<Affine, false, In::size, T, D> {
-    explicit module(Init&) : detail::batch_norm_module<Affine, false, In::size, T, D>(eps) {}
+  struct module : detail::batch_norm_module<A == Affine::on, false, In::size, T, D> {
+    explicit module(Init&) : detail::batch_norm_module<A == Affine::on, false, In::size, T, D>(eps) {}
     Var<T, D> forward(const Var<T, D>& x, Context<T, D>& ctx) { return this->apply(x, ctx, "BatchNorm1d"); }
   };
 };

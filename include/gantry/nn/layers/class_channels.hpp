@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "../autograd/ops/layout.hpp"
-#include "../core/error.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/layout.hpp"
+#include "../../core/error.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

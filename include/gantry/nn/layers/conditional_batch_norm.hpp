@@ -6,7 +6,7 @@
 //   ClassTable<K>          per-class tables gain, bias [K, C] indexed by ctx.labels, γ = 1 + gain[y]
 //                          (BigGAN without G_shared; the tables are nn.Embedding, initialised by the
 //                          model's scheme, N(0, 1) under the PyTorch default)
-//   ClassTable<K, true>    SAGAN's CBN: γ = gain[y] directly, gain initialised to 1, bias to 0
+//   ClassTable<K, Gain::direct>    SAGAN's CBN: γ = gain[y] directly, gain initialised to 1, bias to 0
 //   Projected<InputDim>    gain, bias = SNLinear(InputDim -> C, no bias) of the block's
 //                          conditioning vector, γ = 1 + gain (BigGAN with G_shared, IC-GAN)
 //   SelfModulation<Dz>     gain, bias = Linear(Dz -> Dz) -> ReLU -> Linear(Dz -> C, no bias), plain
@@ -20,21 +20,22 @@
 #include <utility>
 #include <vector>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/index.hpp"
-#include "../autograd/ops/reshape.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/index.hpp"
+#include "../../autograd/ops/reshape.hpp"
 #include "activations.hpp"
 #include "batch_norm.hpp"
-#include "compose.hpp"
-#include "epsilon.hpp"
+#include "../framework/compose.hpp"
+#include "../framework/epsilon.hpp"
 #include "linear.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../framework/module.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
 #include "spectral_norm.hpp"
 
 namespace gantry {
 
-template <int K, bool DirectGain = false>
+template <int K, Gain G = Gain::one_plus>
 struct ClassTable {
   static_assert(K > 0, "gantry: ClassTable<K> needs a positive class count");
   struct part_traits {
@@ -45,8 +46,8 @@ struct ClassTable {
     Var<T, D> gain, bias;  // [K, C]
 
     explicit module(Init& init)
-        : gain(DirectGain ? ones<T, D>(Shape{K, C}) : table(init), true),
-          bias(DirectGain ? Tensor<T, D>::zeros(Shape{K, C}) : table(init), true) {}
+        : gain(G == Gain::direct ? ones<T, D>(Shape{K, C}) : table(init), true),
+          bias(G == Gain::direct ? Tensor<T, D>::zeros(Shape{K, C}) : table(init), true) {}
 
     Var<T, D> default_condition(Context<T, D>&) { return {}; }
     std::pair<Var<T, D>, Var<T, D>> affine(int64_t batch, const Var<T, D>&, Context<T, D>& ctx) {
@@ -57,7 +58,7 @@ struct ClassTable {
         check<ShapeError>(0 <= label && label < K, "ConditionalBatchNorm<ClassTable<", K, ">>: label ", label,
                           " is outside [0, ", K, ")");
       auto g = index_select(gain, 0, y);
-      return {DirectGain ? g : add_scalar(g, T(1)), index_select(bias, 0, y)};
+      return {G == Gain::direct ? g : add_scalar(g, T(1)), index_select(bias, 0, y)};
     }
     void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
       v.parameter(join_name(prefix, "gain.weight"), gain);
@@ -81,7 +82,7 @@ struct Projected {
   };
   template <int C, class T, class D>
   struct module {
-    using Proj = typename SNLinear<C, false, SNEpsExp>::template module<Vector<InputDim>, T, D>;
+    using Proj = typename SNLinear<C, Bias::off, SNEpsExp>::template module<Vector<InputDim>, T, D>;
     Proj gain, bias;
 
     explicit module(Init& init) : gain(init), bias(init) {}
@@ -110,7 +111,7 @@ struct SelfModulation {
   };
   template <int C, class T, class D>
   struct module {
-    using Mlp = typename Sequential<Linear<LatentDim>, ReLU, Linear<C, false>>::template module<Vector<LatentDim>, T, D>;
+    using Mlp = typename Sequential<Linear<LatentDim>, ReLU, Linear<C, Bias::off>>::template module<Vector<LatentDim>, T, D>;
     Mlp gain, bias;
 
     explicit module(Init& init) : gain(init), bias(init) {}

@@ -1,14 +1,15 @@
 #pragma once
 // Conv2d<Out, K, Stride, Pad>: a square-kernel convolution with zero padding; weight
 // [Out, In, K, K] as in PyTorch.
-#include "../autograd/ops/conv.hpp"
-#include "init.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/conv.hpp"
+#include "../framework/init.hpp"
+#include "../framework/module.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
-template <int Out, int K, int Stride = 1, int Pad = K / 2, bool Bias = true>
+template <int Out, int K, int Stride = 1, int Pad = K / 2, Bias B = Bias::on>
 struct Conv2d {
   static_assert(Out > 0 && K > 0 && Stride > 0 && Pad >= 0, "gantry: Conv2d needs positive sizes");
   template <class In>
@@ -30,13 +31,13 @@ struct Conv2d {
     Var<T, D> weight, bias;
     explicit module(Init& init)
         : weight(init::weight<T, D>(Shape{Out, In::channels, K, K}, In::channels * K * K, Out * K * K, init), true),
-          bias(Bias ? Var<T, D>(init::bias<T, D>(Out, In::channels * K * K, init), true) : Var<T, D>()) {}
+          bias(B == Bias::on ? Var<T, D>(init::bias<T, D>(Out, In::channels * K * K, init), true) : Var<T, D>()) {}
     Var<T, D> forward(const Var<T, D>& x, Context<T, D>&) {
       return conv2d(x, weight, bias, ops::Conv2dOptions::same(Stride, Pad));
     }
     void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
       v.parameter(join_name(prefix, "weight"), weight);
-      if (Bias) v.parameter(join_name(prefix, "bias"), bias);
+      if (B == Bias::on) v.parameter(join_name(prefix, "bias"), bias);
     }
   };
 };

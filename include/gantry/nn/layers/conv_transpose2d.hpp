@@ -3,14 +3,15 @@
 // with a square kernel; weight [In, Out, K, K] as in PyTorch. Output size
 // (H - 1)·Stride - 2·Pad + K + OutputPad (e.g. K 3, Stride 2, Pad 1, OutputPad 1 doubles it,
 // as in the CycleGAN ResNet generator).
-#include "../autograd/ops/conv.hpp"
-#include "init.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/conv.hpp"
+#include "../framework/init.hpp"
+#include "../framework/module.hpp"
+#include "../framework/settings.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
-template <int Out, int K, int Stride = 1, int Pad = 0, int OutputPad = 0, bool Bias = true>
+template <int Out, int K, int Stride = 1, int Pad = 0, int OutputPad = 0, Bias B = Bias::on>
 struct ConvTranspose2d {
   static_assert(Out > 0 && K > 0 && Stride > 0 && Pad >= 0 && OutputPad >= 0,
                 "gantry: ConvTranspose2d needs positive Out, K, Stride and non-negative Pad, OutputPad");
@@ -40,13 +41,13 @@ struct ConvTranspose2d {
     // (Out·K·K), for the weight and the bias.
     explicit module(Init& init)
         : weight(init::weight<T, D>(Shape{In::channels, Out, K, K}, Out * K * K, In::channels * K * K, init), true),
-          bias(Bias ? Var<T, D>(init::bias<T, D>(Out, Out * K * K, init), true) : Var<T, D>()) {}
+          bias(B == Bias::on ? Var<T, D>(init::bias<T, D>(Out, Out * K * K, init), true) : Var<T, D>()) {}
     Var<T, D> forward(const Var<T, D>& x, Context<T, D>&) {
       return conv_transpose2d(x, weight, bias, ops::Conv2dOptions::same(Stride, Pad), OutputPad, OutputPad);
     }
     void visit(ParamVisitor<T, D>& v, const std::string& prefix) {
       v.parameter(join_name(prefix, "weight"), weight);
-      if (Bias) v.parameter(join_name(prefix, "bias"), bias);
+      if (B == Bias::on) v.parameter(join_name(prefix, "bias"), bias);
     }
   };
 };

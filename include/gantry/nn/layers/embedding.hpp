@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "../autograd/ops/index.hpp"
-#include "init.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/index.hpp"
+#include "../framework/init.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

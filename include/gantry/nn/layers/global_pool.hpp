@@ -1,9 +1,9 @@
 #pragma once
 // GlobalSumPool and GlobalMeanPool: an image to the vector of its per-channel sums (the
 // projection discriminators' φ = Σ_hw h) or means (the WGAN-GP ResNet critic).
-#include "../autograd/ops/reduce.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/reduce.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

@@ -8,12 +8,12 @@
 // scale) and bias (tflib's offset), [C].
 #include <string>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/norm.hpp"
-#include "../autograd/ops/reshape.hpp"
-#include "../core/factories.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/norm.hpp"
+#include "../../autograd/ops/reshape.hpp"
+#include "../../core/factories.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

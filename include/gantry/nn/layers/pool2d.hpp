@@ -4,9 +4,9 @@
 //                              AvgPool2d<2> is the papers' avgpool2.
 //   MaxPool2d<K, Stride, Pad>: max over K x K windows; padding never wins; the gradient goes
 //                              to the first maximum of a window.
-#include "../autograd/ops/pool.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/pool.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

@@ -1,9 +1,9 @@
 #pragma once
 // ReflectionPad2d<P>: P rows and columns on each side, reflected at the border without
 // repeating the edge (torch.nn.ReflectionPad2d); P must be smaller than each side.
-#include "../autograd/ops/pad.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/pad.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

@@ -9,10 +9,10 @@
 // only even sizes where they pool. 'SAME' with stride 1 pads K / 2 on each side (K odd:
 // tflib uses 1 and 3 here). Each is a convolution (weight [Out, In, K, K], bias) with its
 // resampling around it, so SN<> can wrap it like Conv2d.
-#include "../autograd/ops/pool.hpp"
+#include "../../autograd/ops/pool.hpp"
 #include "conv2d.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
@@ -27,10 +27,10 @@ constexpr bool even_image() {
 }
 }  // namespace detail
 
-template <int Out, int K, bool Bias = true>
+template <int Out, int K, Bias B = Bias::on>
 struct UpsampleConv {
   static_assert(Out > 0 && detail::odd_kernel<K>, "gantry: UpsampleConv<Out, K> needs an odd K ('SAME' padding)");
-  using Conv = Conv2d<Out, K, 1, K / 2, Bias>;
+  using Conv = Conv2d<Out, K, 1, K / 2, B>;
   template <class In>
   using upsampled = Image<In::channels, 2 * In::height, 2 * In::width>;
 
@@ -49,10 +49,10 @@ struct UpsampleConv {
   };
 };
 
-template <int Out, int K, bool Bias = true>
+template <int Out, int K, Bias B = Bias::on>
 struct ConvMeanPool {
   static_assert(Out > 0 && detail::odd_kernel<K>, "gantry: ConvMeanPool<Out, K> needs an odd K ('SAME' padding)");
-  using Conv = Conv2d<Out, K, 1, K / 2, Bias>;
+  using Conv = Conv2d<Out, K, 1, K / 2, B>;
 
   template <class In>
   static constexpr bool accepts = detail::even_image<In>();
@@ -69,10 +69,10 @@ struct ConvMeanPool {
   };
 };
 
-template <int Out, int K, bool Bias = true>
+template <int Out, int K, Bias B = Bias::on>
 struct MeanPoolConv {
   static_assert(Out > 0 && detail::odd_kernel<K>, "gantry: MeanPoolConv<Out, K> needs an odd K ('SAME' padding)");
-  using Conv = Conv2d<Out, K, 1, K / 2, Bias>;
+  using Conv = Conv2d<Out, K, 1, K / 2, B>;
   template <class In>
   using pooled = Image<In::channels, In::height / 2, In::width / 2>;
 

@@ -1,8 +1,8 @@
 #pragma once
 // Reshape<C, H, W>: a vector to an image of the same size; Flatten: an image to a vector.
-#include "../autograd/ops/reshape.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/reshape.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 

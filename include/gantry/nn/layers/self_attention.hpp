@@ -19,14 +19,14 @@
 // even. Names: theta, phi, g, o (each weight, u, sv) and gamma (a 0-dim tensor, as
 // PyTorch's torch.tensor(0.)). SN's ε is 10^-EpsExp (SNSelfAttention<6> for BigGAN's
 // ImageNet scripts, <12> for SAGAN's TF code).
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/layout.hpp"
-#include "../autograd/ops/linalg.hpp"
-#include "../autograd/ops/pool.hpp"
-#include "../autograd/ops/reshape.hpp"
-#include "../autograd/ops/softmax.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/layout.hpp"
+#include "../../autograd/ops/linalg.hpp"
+#include "../../autograd/ops/pool.hpp"
+#include "../../autograd/ops/reshape.hpp"
+#include "../../autograd/ops/softmax.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 #include "spectral_norm.hpp"
 
 namespace gantry {
@@ -52,9 +52,9 @@ struct SNSelfAttention {
     static constexpr int C = In::channels, C8 = C / 8, C2 = C / 2, H = In::height, W = In::width;
     static constexpr int N = H * W, M = N / 4;
 
-    typename SNConv2d<C8, 1, 1, 0, false, EpsExp>::template module<In, T, D> theta, phi;
-    typename SNConv2d<C2, 1, 1, 0, false, EpsExp>::template module<In, T, D> g;
-    typename SNConv2d<C, 1, 1, 0, false, EpsExp>::template module<Image<C2, H, W>, T, D> o;
+    typename SNConv2d<C8, 1, 1, 0, Bias::off, EpsExp>::template module<In, T, D> theta, phi;
+    typename SNConv2d<C2, 1, 1, 0, Bias::off, EpsExp>::template module<In, T, D> g;
+    typename SNConv2d<C, 1, 1, 0, Bias::off, EpsExp>::template module<Image<C2, H, W>, T, D> o;
     Var<T, D> gamma;
 
     explicit module(Init& init)

@@ -31,18 +31,18 @@
 #include <utility>
 #include <vector>
 
-#include "../autograd/ops/elementwise.hpp"
-#include "../autograd/ops/linalg.hpp"
-#include "../autograd/ops/reduce.hpp"
-#include "../autograd/ops/reshape.hpp"
-#include "../core/factories.hpp"
+#include "../../autograd/ops/elementwise.hpp"
+#include "../../autograd/ops/linalg.hpp"
+#include "../../autograd/ops/reduce.hpp"
+#include "../../autograd/ops/reshape.hpp"
+#include "../../core/factories.hpp"
 #include "conv2d.hpp"
 #include "embedding.hpp"
-#include "epsilon.hpp"
-#include "init.hpp"
+#include "../framework/epsilon.hpp"
+#include "../framework/init.hpp"
 #include "linear.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
@@ -227,10 +227,10 @@ struct SN {
 };
 
 // Shorthands for the BigGAN layers.
-template <int Out, bool Bias = true, int EpsExp = 8>
-using SNLinear = SN<Linear<Out, Bias>, EpsExp>;
-template <int Out, int K, int Stride = 1, int Pad = K / 2, bool Bias = true, int EpsExp = 8>
-using SNConv2d = SN<Conv2d<Out, K, Stride, Pad, Bias>, EpsExp>;
+template <int Out, Bias B = Bias::on, int EpsExp = 8>
+using SNLinear = SN<Linear<Out, B>, EpsExp>;
+template <int Out, int K, int Stride = 1, int Pad = K / 2, Bias B = Bias::on, int EpsExp = 8>
+using SNConv2d = SN<Conv2d<Out, K, Stride, Pad, B>, EpsExp>;
 
 // torch.nn.utils.spectral_norm's convention (ε 1e-12, its default): TorchSN<Linear<Out>> etc.
 template <class Part, int EpsExp = 12>

@@ -1,9 +1,9 @@
 #pragma once
 // UpsampleNearest<Scale>: each pixel repeated into a Scale x Scale block (the papers' `up`,
 // torch.nn.Upsample(scale_factor=Scale) / F.interpolate in nearest mode).
-#include "../autograd/ops/pool.hpp"
-#include "module.hpp"
-#include "shapes.hpp"
+#include "../../autograd/ops/pool.hpp"
+#include "../framework/module.hpp"
+#include "../framework/shapes.hpp"
 
 namespace gantry {
 
