@@ -50,7 +50,7 @@ static_assert(same<cyclegan<Image<3, 256, 256>>, Translation<cycle_nets<Image<3,
 static_assert(same<dcgan<I1, Latent<16>, Width<8>>, Gan<dcgan_nets<I1, 16, 8, 8>, DcganPaper>>);
 static_assert(same<lsgan<I1>, Gan<dcgan_nets<I1>, LsganPaper>>);
 static_assert(same<cdcgan<I1, Classes<10>, Width<8>, Latent<8>>, Gan<cdcgan_nets<I1, 10, 8, 8, 8>, CdcganPaper>>);
-static_assert(same<wgan_gp<Vector<2>, Width<8>>, Gan<wgan_gp_toy<8>, WganGpPaper>>);
+static_assert(same<wgan_gp<Vector<2>, Width<8>>, Gan<wgan_gp_toy<8>, WganGpToyPaper>>, "gan_toy.py's settings");
 static_assert(same<wgan_gp<Image<1, 28, 28>, Width<16>>, Gan<wgan_gp_resnet<Image<1, 28, 28>, 16>, WganGpPaper>>);
 static_assert(same<wgan_gp<Image<3, 64, 64>>, Gan<wgan_gp_64<Image<3, 64, 64>>, WganGpPaper>>);
 static_assert(same<wgan_gp<I1, Architecture<Arch::dcgan>>, Gan<wgan_dcgan<I1>, WganGpPaper>>);
@@ -79,4 +79,17 @@ TEST_CASE("every preset keeps its paper's checkpoint name") {
   CHECK(std::string_view(wgan<I1>::name) == "wgan");
   CHECK(std::string_view(csgan<I1>::name) == "csgan");
   CHECK(std::string_view(cyclegan<I1>::name) == "cyclegan");
+  CHECK(std::string_view(wgan_gp<Vector<2>>::name) == "wgan-gp");
+}
+
+TEST_CASE("every paper's settings are <paper>_hyper(), the preset's paper_hyper()") {
+  CHECK(wgan_gp<I1>::paper_hyper().lambda == wgan_gp_hyper().lambda);
+  CHECK(wgan_gp<Vector<2>>::paper_hyper().batch_size == 256);  // gan_toy.py's, for the toy data
+  CHECK(wgan_gp<Vector<2>>::paper_hyper().lambda == wgan_gp_toy_hyper().lambda);
+  CHECK(sagan<I1, Classes<10>>::paper_hyper().d_lr == sagan_hyper().d_lr);
+  CHECK(biggan<I3, Classes<10>>::paper_hyper().d_steps == biggan_hyper().d_steps);
+  CHECK(dcgan<I1>::paper_hyper().lr == dcgan_hyper().lr);
+  CHECK(csgan<I1>::paper_hyper().mu_a == csgan_hyper().mu_a);
+  CHECK(cyclegan<I1>::paper_hyper().mu_a == 0);
+  CHECK(csgan_hyper().mu_a > 0);
 }

@@ -35,6 +35,7 @@ GANTRY_CUDA_TEST_CASE("NCCL: a communicator of one sums and broadcasts in place"
   distributed::NcclComm comm(0);
   CHECK(comm.rank() == 0);
   CHECK(comm.size() == 1);
+  CHECK(comm.device() == 0);
   std::vector<float> v(1 << 20);
   std::iota(v.begin(), v.end(), 0.0f);
   Tensor<float, cuda> t = device_copy(v);

@@ -155,6 +155,25 @@ std::map<std::string, std::vector<float>> checkpoint_tensors(const std::string& 
 
 }  // namespace
 
+TEST_CASE("MpiGroup: its communicator, and split into groups of one") {
+  int size = 0;
+  MPI_Comm_size(world->comm(), &size);
+  CHECK(size == world->size());
+  // Each rank alone: a group of one whose sum is its own value.
+  const distributed::MpiGroup alone = world->split(world->rank());
+  CHECK(alone.size() == 1);
+  CHECK(alone.rank() == 0);
+  double v = world->rank() + 1.0;
+  alone.all_reduce_sum(std::span<double>(&v, 1));
+  CHECK(v == world->rank() + 1.0);
+  // Both ranks together (one colour): the sum over the world.
+  const distributed::MpiGroup both = world->split(0);
+  CHECK(both.size() == world->size());
+  double w = 1.0;
+  both.all_reduce_sum(std::span<double>(&w, 1));
+  CHECK(w == world->size());
+}
+
 TEST_CASE("synchronised normalisation: values, first and second derivatives are one process's (double)") {
   // normalize over the whole batch in one process, against global_moments + sync_normalize on
   // each rank's rows; L = sum(w * y), its gradient g, and the gradient of sum(g * g).

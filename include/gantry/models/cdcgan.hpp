@@ -39,6 +39,9 @@ struct cdcgan_nets {
                           BatchNorm2d<>, LeakyReLU<>, Conv2d<1, 4, 1, 0, Bias::off>, Flatten>;
 };
 
+// DCGAN's settings, as every paper's <paper>_hyper().
+inline AdamGanHyper cdcgan_hyper() { return {}; }
+
 inline constexpr char cdcgan_name[] = "cdcgan";
 using CdcganPaper = AdamGanPaper<NonSaturating, cdcgan_name>;
 

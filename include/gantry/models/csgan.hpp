@@ -125,6 +125,16 @@ inline double cycle_learning_rate(const CycleHyper& h, int64_t step) {
   return h.lr * std::max(0.0, f);
 }
 
+// The papers' settings: CSGAN's (the struct's defaults) and CycleGAN's (the same without the
+// cycle-synthesized terms, mu = 0).
+inline CycleHyper cycle_hyper(bool cyclic_synthesized) {
+  CycleHyper h;
+  if (!cyclic_synthesized) h.mu_a = h.mu_b = 0;
+  return h;
+}
+inline CycleHyper csgan_hyper() { return cycle_hyper(true); }
+inline CycleHyper cyclegan_hyper() { return cycle_hyper(false); }
+
 template <const char* Name, bool CyclicSynthesized_>
 struct CyclePaper {
   static constexpr const char* name = Name;
@@ -135,11 +145,7 @@ struct CyclePaper {
   static constexpr InitScheme init = InitScheme::normal_002;
   static constexpr bool zero_biases = true;
 
-  static Hyper hyper() {
-    Hyper h;
-    if (!CyclicSynthesized_) h.mu_a = h.mu_b = 0;
-    return h;
-  }
+  static Hyper hyper() { return cycle_hyper(CyclicSynthesized_); }
   static Hyper checked(const Hyper& h) {
     check(h.batch_size > 0, name, ": batch_size must be > 0, found ", h.batch_size);
     check(h.lr > 0, name, ": lr must be > 0, found ", h.lr);

@@ -46,6 +46,10 @@ struct AdamGanHyper {
   }
 };
 
+// The papers' settings (both train as DCGAN), as every paper's <paper>_hyper().
+inline AdamGanHyper dcgan_hyper() { return {}; }
+inline AdamGanHyper lsgan_hyper() { return {}; }
+
 // A paper that is a loss with DCGAN's training: Adam for both nets, N(0, 0.02) weights.
 template <class LossPolicy, const char* Name>
 struct AdamGanPaper {

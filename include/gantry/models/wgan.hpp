@@ -40,6 +40,9 @@ struct WganHyper {
   }
 };
 
+// The paper's settings (main.py's defaults, the struct's), as every paper's <paper>_hyper().
+inline WganHyper wgan_hyper() { return {}; }
+
 // The paper as a policy of the step template (gan.hpp).
 struct WganPaper {
   static constexpr const char* name = "wgan";

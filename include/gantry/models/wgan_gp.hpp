@@ -57,6 +57,11 @@ struct WganGpHyper {
   }
 };
 
+// The papers' settings, as every paper's <paper>_hyper(): gan_cifar_resnet.py's (the
+// defaults above) and gan_toy.py's.
+inline WganGpHyper wgan_gp_hyper() { return {}; }
+inline WganGpHyper wgan_gp_toy_hyper() { return WganGpHyper::toy(); }
+
 // The paper as a policy of the step template (gan.hpp).
 struct WganGpPaper {
   static constexpr const char* name = "wgan-gp";
@@ -66,6 +71,7 @@ struct WganGpPaper {
   using Optimizer = Adam<T, D>;
   static constexpr InitScheme init = InitScheme::pytorch_default;
   static constexpr bool zero_biases = false;
+  static Hyper hyper() { return wgan_gp_hyper(); }
 
   static Hyper checked(const Hyper& h) {
     check(h.batch_size > 0 && h.g_batch_size > 0, "wgan-gp: batch sizes must be > 0, found ", h.batch_size, " and ",
@@ -87,10 +93,17 @@ struct WganGpPaper {
   static std::tuple<GradientPenalty> regularisers(const Hyper& h) { return {GradientPenalty{h.lambda}}; }
 };
 
+// gan_toy.py's defaults for the toy MLPs on 2-D data (models::wgan_gp<Vector<2>>): the same
+// paper (and checkpoint name) with its own settings.
+struct WganGpToyPaper : WganGpPaper {
+  static Hyper hyper() { return wgan_gp_toy_hyper(); }
+};
+
 // Options: Architecture<A> (Arch::resnet, the paper's nets; Arch::dcgan), Width<Ch>, Latent<Z>
 // (defaults in wgan_nets.hpp), Precision<T> (float). Vector<2> data takes the toy MLPs.
 template <class Shape, class... Options>
-using wgan_gp = Gan<typename detail::wgan_family_nets<Shape, Arch::resnet, Options...>::type, WganGpPaper,
+using wgan_gp = Gan<typename detail::wgan_family_nets<Shape, Arch::resnet, Options...>::type,
+                    std::conditional_t<VectorShape<Shape>, WganGpToyPaper, WganGpPaper>,
                     typename PresetOptions<takes<Width<1>, Latent<1>, Architecture<Arch::resnet>, Precision<void>>,
                                            Options...>::scalar>;
 

@@ -51,7 +51,9 @@ using FashionHead = Discriminator<Vector<128>, Linear<10>>;
 inline constexpr int64_t fashion_feature_size = 128;
 inline constexpr int64_t fashion_num_classes = 10;
 inline constexpr const char* fashion_classifier_file = "fashion_mnist_classifier.safetensors";
-inline constexpr const char* fashion_classifier_command = "./build/release/examples/train_fashion_classifier";
+// The example program that trains it (examples/train_fashion_classifier.cpp), as error
+// messages name it: a program, not a path in some build tree.
+inline constexpr const char* fashion_classifier_command = "train_fashion_classifier";
 inline constexpr const char* fashion_classifier_architecture =
     "conv3x3(32)-bn-relu-maxpool2-conv3x3(64)-bn-relu-maxpool2-flatten-linear(128)-relu | linear(10)";
 
@@ -270,8 +272,8 @@ class FashionFeatures {
   explicit FashionFeatures(const std::string& path = default_fashion_classifier_path())
       : net_(FashionClassifier::make(0)), path_(path) {
     check<Error>(std::filesystem::exists(path), "FashionFeatures: no classifier weights at ", path,
-                 "; create them once (about a minute on 2 cores) with `", fashion_classifier_command, " --out ", path,
-                 "`, or call train::load_or_train_fashion_classifier()");
+                 "; create them once (about a minute on 2 cores) with the example program `",
+                 fashion_classifier_command, " --out ", path, "`, or call train::load_or_train_fashion_classifier()");
     const train::TensorFile file = train::read_safetensors(path);
     auto acc = file.metadata.find("test_accuracy");
     auto arch = file.metadata.find("architecture");

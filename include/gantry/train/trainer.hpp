@@ -27,8 +27,8 @@
 //
 // Data-parallel (TrainerOptions::group; G/D pairs and translators): every process runs this
 // loop with the same options and data; each takes its rows of every batch and the step
-// averages gradients over them, so N processes train what one process with the whole batch trains (up to rounding; batch norm
-// per process unless sync_batch_norm). They check at the start that they agree (version,
+// averages gradients over them, so N processes train what one process with the whole batch
+// trains (up to rounding; batch norm per process unless sync_batch_norm). They check at the start that they agree (version,
 // model, hyper-parameters, settings, data, starting weights); rank 0 alone locks and writes
 // the run directory, and a resume reads its checkpoint on every rank.
 #include <algorithm>
