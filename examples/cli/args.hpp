@@ -65,8 +65,8 @@ inline const char* usage = R"(usage:
                                sagan, biggan, adcgan, acgan, tacgan, unetgan,
                                unetgan-baseline, icgan, cc-icgan: Ch 16 (default), 32 or
                                64 (the papers'); biggan-deep, logan: Ch 16 (default) or 32;
-                               dcgan, lsgan, cdcgan: NGF = NDF 32 (default) or 64 (the
-                               paper's);
+                               dcgan, lsgan, cdcgan and wgan --net dcgan: NGF = NDF 32
+                               (default) or 64 (the paper's);
                                with --preset paper the papers' widths are the defaults
       --seed S                 default 0
       --threads T              default: all cores
